@@ -1,0 +1,47 @@
+"""Which device trains, found once at import.
+
+GPU memory growth must be set before TensorFlow touches a GPU, so this module is
+imported by the engine before anything builds a tensor.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep server logs readable
+
+import tensorflow as tf  # noqa: E402
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    kind: str  # "GPU" or "CPU"
+    name: str  # tf device string, e.g. "/GPU:0"
+    label: str  # what a learner reads, e.g. "NVIDIA A100 (GPU)"
+    count: int  # GPUs found (0 on CPU)
+
+
+def _enable_memory_growth(gpus: list) -> None:
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except (RuntimeError, ValueError):  # already initialised: keep going
+            pass
+
+
+def detect(gpus: list | None = None) -> DeviceInfo:
+    """The device to train on: the first GPU if there is one, else the CPU."""
+    gpus = tf.config.list_physical_devices("GPU") if gpus is None else gpus
+    if gpus:
+        _enable_memory_growth(gpus)
+        try:
+            details = tf.config.experimental.get_device_details(gpus[0])
+            model = details.get("device_name") or "GPU"
+        except Exception:  # details are cosmetic; never fail on them
+            model = "GPU"
+        return DeviceInfo("GPU", "/GPU:0", f"{model} (GPU × {len(gpus)})", len(gpus))
+    return DeviceInfo("CPU", "/CPU:0", f"CPU ({os.cpu_count() or 1} cores)", 0)
+
+
+DEVICE = detect()

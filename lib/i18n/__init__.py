@@ -1,0 +1,70 @@
+"""Bilingual text: every string a learner reads comes from here.
+
+Catalogues live in ``lib/i18n/<lang>/<namespace>.toml``; a key is
+``"<namespace>.<name>"`` (nested tables add more dots). One file per lesson lets
+lessons be written side by side without touching each other's text.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("ko", "en")
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
+_ROOT = Path(__file__).parent
+
+
+def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
+    for name, value in table.items():
+        key = f"{prefix}.{name}"
+        if isinstance(value, dict):
+            _flatten(key, value, out)
+        else:
+            out[key] = str(value)
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    """All keys of one language, flattened to ``namespace.key`` -> text."""
+    out: dict[str, str] = {}
+    for path in sorted((_ROOT / lang).glob("*.toml")):
+        with path.open("rb") as f:
+            _flatten(path.stem, tomllib.load(f), out)
+    return out
+
+
+def translate(lang: str, key: str, **values: Any) -> str:
+    """Text for ``key`` in ``lang``; placeholders ``{name}`` filled from ``values``.
+
+    A missing key falls back to English, then to the key itself, so a gap in a
+    catalogue shows up as visible text rather than a crash (a test guards gaps).
+    """
+    text = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
+    return text.format(**values) if values else text
+
+
+def normalize(lang: object) -> str | None:
+    """A supported language code from a URL value or a browser locale, else None."""
+    if not isinstance(lang, str):
+        return None
+    code = lang.strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else None
+
+
+def current_language() -> str:
+    """The language of the current Streamlit session (English outside Streamlit)."""
+    try:
+        import streamlit as st
+
+        return st.session_state.get("lang", DEFAULT_LANGUAGE)
+    except Exception:  # no Streamlit session (unit tests, scripts)
+        return DEFAULT_LANGUAGE
+
+
+def t(key: str, **values: Any) -> str:
+    """Translate ``key`` into the current session's language."""
+    return translate(current_language(), key, **values)
