@@ -45,3 +45,23 @@ def detect(gpus: list | None = None) -> DeviceInfo:
 
 
 DEVICE = detect()
+
+
+def time_matmul(n: int, repeats: int = 3, device: str | None = None) -> dict[str, float | str]:
+    """Multiply two n×n random matrices on the training device; the best of ``repeats``.
+
+    Returns seconds, GFLOP/s (2·n³ floating-point operations per product) and the device.
+    """
+    import time
+
+    device = device or DEVICE.name
+    with tf.device(device):
+        a = tf.random.normal((n, n), seed=1)
+        b = tf.random.normal((n, n), seed=2)
+        (a @ b).numpy()  # warm-up: kernels and memory are set up outside the timing
+        best = float("inf")
+        for _ in range(max(1, repeats)):
+            start = time.perf_counter()
+            (a @ b).numpy()  # .numpy() waits for the device to finish
+            best = min(best, time.perf_counter() - start)
+    return {"seconds": best, "gflops": 2 * n**3 / best / 1e9, "device": device}

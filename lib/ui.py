@@ -1,0 +1,252 @@
+"""The Streamlit glue every page shares.
+
+Language, URL-bound widgets (share links), cached training with live progress,
+the code panel and the friendly error boundary. Numbers never come from here:
+this module only moves them between ``lib``'s numeric modules and the page.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import streamlit as st
+
+from lib import i18n
+from lib.i18n import t
+
+# --------------------------------------------------------------------------- language
+
+
+def init_language() -> str:
+    """Pick the session language: ``?lang=``, else the last choice, else the browser locale."""
+    from_url = i18n.normalize(st.query_params.get("lang"))
+    raw = st.query_params.get("lang")
+    if from_url:
+        lang = from_url
+    elif "lang" in st.session_state:
+        lang = st.session_state["lang"]
+    else:
+        lang = i18n.normalize(getattr(st.context, "locale", None)) or i18n.DEFAULT_LANGUAGE
+    if raw is not None and not from_url:
+        st.session_state["_lang_notice"] = raw
+    st.session_state["lang"] = lang
+    st.query_params["lang"] = lang  # always in the URL, so a shared link keeps it
+    return lang
+
+
+def language_picker() -> None:
+    """Sidebar switch between Korean and English; the URL follows the choice."""
+
+    def _changed() -> None:
+        st.session_state["lang"] = st.session_state["_lang_choice"]
+        st.query_params["lang"] = st.session_state["lang"]
+
+    st.session_state["_lang_choice"] = st.session_state["lang"]
+    st.sidebar.segmented_control(
+        t("common.language"),
+        options=list(i18n.LANGUAGES),
+        format_func=lambda code: i18n.LANGUAGE_NAMES[code],
+        key="_lang_choice",
+        on_change=_changed,
+        required=True,
+    )
+    bad = st.session_state.pop("_lang_notice", None)
+    if bad is not None:
+        st.sidebar.warning(t("common.url_bad_lang", value=str(bad)[:40]))
+
+
+# --------------------------------------------------------------------------- URL-bound widgets
+
+
+def _raw_param(key: str) -> list[str]:
+    try:
+        return st.query_params.get_all(key)
+    except Exception:
+        return []
+
+
+def _note_rejected(key: str, label: str, raw: list[str], container: Any) -> None:
+    """Streamlit drops a URL value a widget cannot take; tell the learner it did."""
+    if raw and not _raw_param(key):
+        shown = ", ".join(v[:40] for v in raw)
+        container.warning(t("common.url_ignored", label=label, value=shown), icon="🔗")
+
+
+def _bound(widget: Callable[..., Any], key: str, label: str, container: Any = None, **kwargs: Any) -> Any:
+    container = container or st
+    raw = _raw_param(key)
+    value = getattr(container, widget.__name__)(label, key=key, bind="query-params", **kwargs)
+    _note_rejected(key, label, raw, container)
+    return value
+
+
+def slider(key: str, label: str, min_value: Any, max_value: Any, value: Any, step: Any = None,
+           container: Any = None, **kwargs: Any) -> Any:
+    """A slider whose value lives in the URL as ``?key=value``."""
+    return _bound(st.slider, key, label, container, min_value=min_value, max_value=max_value,
+                  value=value, step=step, **kwargs)
+
+
+def select(key: str, label: str, options: Sequence[Any], default: Any = None,
+           format_func: Callable[[Any], str] = str, container: Any = None, **kwargs: Any) -> Any:
+    """A selectbox over stable codes (the URL holds the code, the learner reads ``format_func``)."""
+    index = list(options).index(default) if default is not None else 0
+    return _bound(st.selectbox, key, label, container, options=list(options), index=index,
+                  format_func=format_func, **kwargs)
+
+
+def radio(key: str, label: str, options: Sequence[Any], default: Any = None,
+          format_func: Callable[[Any], str] = str, container: Any = None, **kwargs: Any) -> Any:
+    index = list(options).index(default) if default is not None else 0
+    return _bound(st.radio, key, label, container, options=list(options), index=index,
+                  format_func=format_func, **kwargs)
+
+
+def number(key: str, label: str, min_value: Any, max_value: Any, value: Any, step: Any = None,
+           container: Any = None, **kwargs: Any) -> Any:
+    return _bound(st.number_input, key, label, container, min_value=min_value, max_value=max_value,
+                  value=value, step=step, **kwargs)
+
+
+def toggle(key: str, label: str, value: bool = False, container: Any = None, **kwargs: Any) -> bool:
+    return _bound(st.toggle, key, label, container, value=value, **kwargs)
+
+
+# --------------------------------------------------------------------------- share link
+
+
+def share_url() -> str:
+    """The full address of the current experiment (page + every bound widget + language)."""
+    base = getattr(st.context, "url", None) or ""
+    parts = urlsplit(base)
+    params = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params), ""))
+
+
+def share_box() -> None:
+    """Sidebar control with the full link that reopens this exact experiment."""
+    with st.sidebar.popover(t("common.share"), icon="🔗", width="stretch"):
+        st.caption(t("common.share_help"))
+        st.code(share_url(), language=None, wrap_lines=True)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Unexpected errors become a calm message; the details go to the server log only."""
+    try:
+        yield
+    except Exception as exc:  # Streamlit's rerun/stop are BaseException and pass through
+        traceback.print_exc()
+        st.error(t("common.unexpected_error", kind=type(exc).__name__), icon="⚠️")
+
+
+def show_tf_error(message: str, kind: str) -> None:
+    """An error TensorFlow raised on purpose, shown as lesson content."""
+    st.error(f"**{kind}**\n\n```\n{message.strip()[:1500]}\n```")
+
+
+# --------------------------------------------------------------------------- code panel
+
+
+def code_panel(code: str, filename: str, key: str) -> None:
+    """The exact code for the current settings, copyable and downloadable."""
+    with st.expander(t("common.show_code"), expanded=False, icon="🧾"):
+        st.caption(t("common.code_help"))
+        st.code(code, language="python", line_numbers=True)
+        st.download_button(t("common.download_code"), code, file_name=filename, mime="text/x-python",
+                           key=f"dl_{key}", icon="⬇️")
+
+
+# --------------------------------------------------------------------------- training
+
+
+@st.cache_resource
+def _workers() -> Any:
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="train")
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _cached_run(spec: Any, extra_key: str, _run: Callable[..., Any], _report: Callable[..., None]) -> Any:
+    # Runs in a worker thread (see ``train``); Streamlit locks per key, so two
+    # learners asking for the same experiment train it once.
+    return _run(spec, _report)
+
+
+def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "") -> Any:
+    """Train ``spec`` once per distinct spec; show live progress on a cache miss.
+
+    Training runs in a worker thread while this script thread draws the queue
+    place, a progress bar and a per-epoch loss chart. If the learner moves a
+    slider mid-run, the worker still finishes and fills the cache.
+    ``run(spec, report)`` defaults to ``engine.run``.
+    """
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    from lib import engine
+
+    run = run or (lambda s, report: engine.run(s, on_epoch=report))
+    events: queue.Queue = queue.Queue()
+    ctx = get_script_run_ctx()
+
+    def work() -> Any:
+        add_script_run_ctx(threading.current_thread(), ctx)
+        return _cached_run(spec, extra_key, run, lambda kind, payload: events.put((kind, payload)))
+
+    future = _workers().submit(work)
+    epochs = getattr(getattr(spec, "fit", None), "epochs", None)
+    status = bar = chart = None
+    rows: list[dict[str, float]] = []
+    last_draw = 0.0
+    while True:
+        done = future.done()
+        drained = False
+        while not events.empty():
+            kind, payload = events.get_nowait()
+            drained = True
+            if status is None:
+                status, bar, chart = st.empty(), st.empty(), st.empty()
+            if kind == "queued":
+                status.info(t("common.queued", place=payload), icon="⏳")
+            elif kind == "epoch":
+                epoch, logs = payload
+                rows.append({k: v for k, v in logs.items() if "loss" in k and math.isfinite(v)})
+                status.caption(t("common.training_epoch", epoch=epoch + 1, total=epochs or "?"))
+        if drained and rows and (time.monotonic() - last_draw > 0.15 or done):
+            last_draw = time.monotonic()
+            if epochs:
+                bar.progress(min(1.0, len(rows) / epochs))
+            chart.line_chart(rows, height=180)
+        if done and events.empty():
+            break
+        time.sleep(0.03)
+    for slot in (status, bar, chart):
+        if slot is not None:
+            slot.empty()
+    return future.result()
+
+
+# --------------------------------------------------------------------------- sidebar
+
+
+def device_box() -> None:
+    """Where training happens, and with which versions."""
+    import keras
+    import tensorflow as tf
+
+    from lib.device import DEVICE
+
+    st.sidebar.caption(f"**{t('common.device')}:** {DEVICE.label}  \n"
+                       + t("common.versions", tf=tf.__version__, keras=keras.__version__))

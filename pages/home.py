@@ -1,0 +1,42 @@
+import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
+import streamlit as st
+
+from lib import ui
+from lib.codegen.home import matmul_code
+from lib.device import DEVICE, time_matmul
+from lib.figures.timeline import EVENTS, timeline
+from lib.i18n import t
+from lib.lessons import LESSONS
+
+st.title(t("home.title"))
+st.markdown(t("home.intro"))
+
+st.header(t("home.libraries"))
+cols = st.columns(2)
+for i, lib_name in enumerate(("tensorflow", "keras", "pytorch", "jax")):
+    with cols[i % 2].container(border=True):
+        st.subheader(t(f"home.{lib_name}_name"))
+        st.markdown(t(f"home.{lib_name}_text"))
+
+st.header(t("home.history"))
+st.plotly_chart(timeline([t(f"home.event_{key}") for _, _, key in EVENTS]), key="timeline")
+st.caption(t("home.history_caption"))
+
+st.header(t("home.map"))
+for lesson in LESSONS[1:]:
+    with st.container(border=True):
+        st.page_link(lesson.path, label=t(lesson.title_key), icon=lesson.icon)
+        st.caption(t(lesson.summary_key))
+
+st.header(t("home.gpu"))
+st.markdown(t("home.gpu_text"))
+kind = t("home.device_gpu") if DEVICE.kind == "GPU" else t("home.device_cpu")
+st.info(t("home.device_found", label=DEVICE.label, kind=kind), icon="🖥️")
+n = ui.slider("n", t("home.matrix_size"), 64, 2048, 512, 64)
+result = time_matmul(n)
+c1, c2, c3 = st.columns(3)
+c1.metric(t("home.flops"), f"{2 * n**3 / 1e9:.2f} GFLOP")
+c2.metric(t("home.time"), f"{result['seconds'] * 1000:.2f} ms")
+c3.metric(t("home.speed"), f"{result['gflops']:.1f} GFLOP/s")
+st.caption(t("home.speed_caption"))
+ui.code_panel(matmul_code(n, 3), "device_check.py", "home")

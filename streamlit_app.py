@@ -1,0 +1,23 @@
+"""Entry point: language, sidebar, navigation. Run with `streamlit run streamlit_app.py`."""
+
+import streamlit as st
+
+from lib import ui
+from lib.i18n import t
+from lib.lessons import LESSONS
+
+st.set_page_config(page_title="Deep Learning, Hands-On", page_icon="🧠", layout="wide")
+ui.init_language()
+st.set_page_config(page_title=t("common.app_title"))
+
+pages = [
+    st.Page(lesson.path, title=t(lesson.title_key), icon=lesson.icon, url_path=lesson.slug, default=(i == 0))
+    for i, lesson in enumerate(LESSONS)
+]
+page = st.navigation({t("common.nav_course"): pages})
+
+ui.language_picker()
+ui.device_box()
+with ui.friendly_errors():
+    page.run()
+ui.share_box()

@@ -1,0 +1,6 @@
+"""Shared test set-up: quiet TensorFlow, no network, a throwaway Keras home."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ["COURSE_OFFLINE"] = "1"  # never try the Fashion-MNIST download in tests
