@@ -82,6 +82,8 @@ def split(spec: RunSpec) -> tuple[Split, str | None]:
         ds.x, ds.y, test_size=spec.fit.validation_split, random_state=spec.fit.seed, stratify=stratify
     )
     y_dtype = np.float32 if ds.task != "multiclass" else np.int32
+    if ds.task != "multiclass":  # one output unit: targets as a column, like the predictions
+        y_tr, y_va = np.reshape(y_tr, (-1, 1)), np.reshape(y_va, (-1, 1))
     return (
         Split(
             np.ascontiguousarray(x_tr, np.float32),
@@ -139,9 +141,9 @@ class _Trainer:
         if self.task == "multiclass":
             hits = tf.cast(tf.equal(tf.argmax(out, axis=-1, output_type=tf.int32), y), tf.float32)
         elif self.task == "binary":
-            hits = tf.cast(tf.equal(tf.cast(out[:, 0] > 0.5, tf.float32), y), tf.float32)
+            hits = tf.cast(tf.equal(tf.cast(out > 0.5, tf.float32), y), tf.float32)
         else:
-            hits = tf.abs(out[:, 0] - y)  # mean absolute error
+            hits = tf.abs(out - y)  # mean absolute error
         return loss, tf.reduce_mean(hits)
 
     def train_epoch(self, x: tf.Tensor, y: tf.Tensor, order: tf.Tensor, batch: tf.Tensor) -> tuple:
@@ -324,7 +326,7 @@ def run(spec: RunSpec, on_epoch: Reporter | None = None,
         history=history,
         weights=weights,
         val_pred=np.asarray(out),
-        y_val=s.y_val,
+        y_val=s.y_val.ravel(),
         epochs_run=epochs_run,
         seconds=seconds,
         device=DEVICE.label,

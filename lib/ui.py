@@ -205,6 +205,8 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
         add_script_run_ctx(threading.current_thread(), ctx)
         return _cached_run(spec, extra_key, run, lambda kind, payload: events.put((kind, payload)))
 
+    from concurrent.futures import wait
+
     future = _workers().submit(work)
     epochs = getattr(getattr(spec, "fit", None), "epochs", None)
     status = bar = chart = None
@@ -231,7 +233,7 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
             chart.line_chart(rows, height=180)
         if done and events.empty():
             break
-        time.sleep(0.03)
+        wait([future], timeout=0.05)  # wakes at once when training ends
     for slot in (status, bar, chart):
         if slot is not None:
             slot.empty()
