@@ -24,26 +24,27 @@ LANES = ("Theano", "TensorFlow", "Keras", "PyTorch")
 
 
 def timeline(labels: Sequence[str], title: str | None = None) -> go.Figure:
-    """One marker per event in ``EVENTS``, labelled with ``labels`` (same order)."""
+    """One row per event in ``EVENTS`` (oldest on top), coloured by library; ``labels`` in the same order."""
     fig = go.Figure()
+    rows = list(zip(EVENTS, labels))
+    order = [text for _, text in rows]
     for lane, colour in zip(LANES, PALETTE):
-        rows = [(d, text) for (d, ln, _), text in zip(EVENTS, labels) if ln == lane]
+        mine = [(d, text) for (d, ln, _), text in rows if ln == lane]
         fig.add_trace(
             go.Scatter(
-                x=[d for d, _ in rows],
-                y=[lane] * len(rows),
+                x=[d for d, _ in mine],
+                y=[text for _, text in mine],
                 mode="markers+text",
-                marker=dict(size=16, color=colour, line=dict(width=1, color="white")),
-                text=[text for _, text in rows],
-                textposition="top center",
-                hovertext=[f"{d[:7]} · {text}" for d, text in rows],
+                marker=dict(size=14, color=colour, line=dict(width=1, color="white")),
+                text=[d[:7] for d, _ in mine],
+                textposition="middle right",
+                textfont=dict(size=11, color="#555"),
+                hovertext=[f"{d[:7]} · {text}" for d, text in mine],
                 hoverinfo="text",
                 name=lane,
-                showlegend=False,
-                cliponaxis=False,
             )
         )
-    base(fig, title, height=380)
-    fig.update_xaxes(range=["2006-01-01", "2025-06-01"], showgrid=True, dtick="M24", tickformat="%Y")
-    fig.update_yaxes(categoryorder="array", categoryarray=list(LANES)[::-1], range=[-0.5, len(LANES) - 0.2])
+    base(fig, title, height=90 + 34 * len(rows))
+    fig.update_xaxes(range=["2006-01-01", "2025-12-31"], dtick="M24", tickformat="%Y", showgrid=True)
+    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], showgrid=True, gridcolor="#eee")
     return fig

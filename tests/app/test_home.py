@@ -16,7 +16,7 @@ def test_home_timeline_has_every_event(page):
 
     at = page("home")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    labels = [text for trace in spec["data"] for text in trace["text"]]
+    labels = [text for trace in spec["data"] for text in trace["y"]]
     assert "TF 2.0: Keras is the official API" in labels
     assert len(labels) == 9
 

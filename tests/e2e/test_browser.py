@@ -1,0 +1,151 @@
+"""End to end: `streamlit run` + Debian's Chromium driven by Playwright.
+
+Every lesson in both languages: no exception box, one slider moved with the
+keyboard changes the page and the URL, and the URL reopens the same state.
+Screenshots land in tests/e2e/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from lib.lessons import LESSONS
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "tests" / "e2e" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "COURSE_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not become healthy in 90 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _settle(page, timeout: float = 90_000) -> None:
+    """Wait until the script has run and the page stopped changing."""
+    page.wait_for_selector(READY, timeout=timeout)
+    page.wait_for_timeout(400)  # a rerun triggered by the last event may start late
+    page.wait_for_selector(READY, timeout=timeout)
+
+
+def _shoot(page, name: str) -> None:
+    """A screenshot of the whole page: grow the window to the content, shoot, restore."""
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"] *')]"
+        ".map(e => e.scrollHeight), 1000)"
+    )
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 100, 12000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+def _main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.slug for lesson in LESSONS])
+def test_lesson_in_browser(server, browser, lesson, lang):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    # Streamlit scrolls inside its own container, so a tall window is what shows the whole page.
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/{'' if lesson.slug == 'home' else lesson.slug}?lang={lang}")
+        _settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator("h1").first.inner_text().strip()
+        _shoot(page, f"{lesson.slug}-{lang}")
+
+        # Move the first slider one step with the keyboard, like a learner would.
+        before_text, before_url = _main_text(page), page.url
+        handle = page.locator('[data-testid="stSlider"] input[type="range"]').first
+        handle.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("u => window.location.href !== u", arg=before_url, timeout=30_000)
+        _settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert _main_text(page) != before_text
+        moved_url, moved_value = page.url, handle.input_value()
+        _shoot(page, f"{lesson.slug}-{lang}-moved")
+
+        # The address bar is a share link: reopening it restores the moved slider.
+        other = context.new_page()
+        other.goto(moved_url)
+        _settle(other)
+        reopened = other.locator('[data-testid="stSlider"] input[type="range"]').first.input_value()
+        assert reopened == moved_value
+        assert f"lang={lang}" in moved_url
+        other.close()
+    finally:
+        context.close()
+
+
+def test_garbage_url_shows_notice_not_traceback(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/?lang=xx&n=banana")
+        _settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator('[data-testid="stAlert"]').count() >= 1
+        _shoot(page, "garbage-url")
+    finally:
+        context.close()
