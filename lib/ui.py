@@ -178,6 +178,12 @@ def _workers() -> Any:
     return ThreadPoolExecutor(max_workers=8, thread_name_prefix="train")
 
 
+def _engine_run(spec: Any, report: Callable[..., None]) -> Any:
+    from lib import engine
+
+    return engine.run(spec, on_epoch=report)
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def _cached_run(spec: Any, extra_key: str, _run: Callable[..., Any], _report: Callable[..., None]) -> Any:
     # Runs in a worker thread (see ``train``); Streamlit locks per key, so two
@@ -191,13 +197,15 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
     Training runs in a worker thread while this script thread draws the queue
     place, a progress bar and a per-epoch loss chart. If the learner moves a
     slider mid-run, the worker still finishes and fills the cache.
-    ``run(spec, report)`` defaults to ``engine.run``.
+    ``run(spec, report)`` defaults to ``engine.run``; ``report(kind, payload)`` takes
+    ("epoch", (epoch, logs)) and ("queued", place) events.
     """
     from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-    from lib import engine
-
-    run = run or (lambda s, report: engine.run(s, on_epoch=report))
+    if run is None:
+        run = _engine_run
+    else:  # different run functions must not share cache entries for the same spec
+        extra_key = f"{run.__module__}.{run.__qualname__}:{extra_key}"
     events: queue.Queue = queue.Queue()
     ctx = get_script_run_ctx()
 
@@ -252,3 +260,11 @@ def device_box() -> None:
 
     st.sidebar.caption(f"**{t('common.device')}:** {DEVICE.label}  \n"
                        + t("common.versions", tf=tf.__version__, keras=keras.__version__))
+
+
+def run_notices(result: Any) -> None:
+    """What a learner must know about a finished run: divergence, a data fallback."""
+    if getattr(result, "diverged", False):
+        st.warning(t("common.diverged"), icon="💥")
+    if getattr(result, "notice", None) == "fashion_unavailable":
+        st.info(t("common.data_fallback"), icon="ℹ️")

@@ -354,3 +354,13 @@ def test_real_debian_files(tmp_path: Path) -> None:
     assert 0.0 <= ds.x.min() and ds.x.max() <= 1.0
     assert np.array_equal(np.unique(ds.y), np.arange(10))
     assert np.bincount(ds.y).tolist() == [6000] * 10
+
+
+def test_specs_for_the_same_rows_share_one_cache_entry():
+    from lib.specs import DataSpec
+
+    a = data.load(DataSpec("digits", seed=1, noise=0.3))
+    b = data.load(DataSpec("digits", seed=2))
+    assert a is b  # the seed only matters with a subsample
+    assert data.load(DataSpec("digits", subsample=100, seed=1)) is not data.load(DataSpec("digits", subsample=100, seed=2))
+    assert data.canonical(DataSpec("advertising", seed=5, n_samples=7)) == DataSpec("advertising")

@@ -1,0 +1,43 @@
+"""Every URL-bound widget of every lesson survives garbage and out-of-range values from a link."""
+
+import pytest
+
+from lib.lessons import LESSONS
+from tests.app.conftest import open_page
+
+KINDS = ("slider", "select_slider", "selectbox", "radio", "number_input", "toggle", "checkbox", "multiselect",
+         "segmented_control", "pills")
+
+
+def _bound_keys(at) -> list[str]:
+    keys = []
+    for kind in KINDS:
+        for widget in getattr(at, kind, []) if hasattr(at, kind) else at.get(kind):
+            key = getattr(widget, "key", None)
+            if key and not key.startswith("_"):
+                keys.append(key)
+    return keys
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.slug for lesson in LESSONS])
+def test_garbage_in_every_bound_widget(lesson):
+    at = open_page(lesson.slug)
+    assert not at.exception
+    keys = _bound_keys(at)
+    if lesson.slug != "home":
+        assert keys, "a lesson without URL-bound controls cannot be shared"
+    bad = {key: "%%not-a-value%%" for key in keys}
+    garbage = open_page(lesson.slug, "ko", **bad)
+    assert not garbage.exception
+    notices = "\n".join(w.value for w in garbage.warning)
+    # Each rejected value is named in a notice (toggles and text-like widgets may accept any string).
+    rejected = [key for key in keys if "%%not-a-value%%" in notices]
+    assert rejected, notices
+    huge = open_page(lesson.slug, "en", **{key: "1e300" for key in keys})
+    assert not huge.exception
+
+
+def test_valid_value_from_link_is_used():
+    at = open_page("home", "en", n="1024")
+    assert at.slider(key="n").value == 1024
+    assert not at.warning
