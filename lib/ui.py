@@ -22,6 +22,24 @@ import streamlit as st
 from lib import i18n
 from lib.i18n import t
 
+
+def _leave_legacy_pages_mode() -> None:
+    """Make a deep link to a lesson work on a freshly started server.
+
+    Until some session calls ``st.navigation``, Streamlit treats a ``pages/``
+    folder the old (v1) way and runs ``pages/<name>.py`` on its own, without the
+    entry point (no language, no sidebar). Every page imports this module, so the
+    first such run switches the mode off and reruns through ``streamlit_app.py``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_legacy_pages_mode()
+
 # --------------------------------------------------------------------------- language
 
 
@@ -95,19 +113,45 @@ def slider(key: str, label: str, min_value: Any, max_value: Any, value: Any, ste
                   value=value, step=step, **kwargs)
 
 
+def _choice(widget: Callable[..., Any], key: str, label: str, options: Sequence[Any], default: Any,
+            format_func: Callable[[Any], str], container: Any, **kwargs: Any) -> Any:
+    """A single choice whose URL value is the option's stable code, not its translated label.
+
+    Streamlit's own binding writes ``format_func(option)`` to the URL, which would
+    tie a shared link to one language, so the URL is kept in sync here instead.
+    """
+    container = container or st
+    options = list(options)
+    default = options[0] if default is None else default
+    codes = {str(option): option for option in options}
+    raw = _raw_param(key)
+    if key not in st.session_state:  # a fresh page: the link decides
+        if raw and raw[-1] in codes:
+            st.session_state[key] = codes[raw[-1]]
+        elif raw:
+            container.warning(t("common.url_ignored", label=label, value=raw[-1][:40]), icon="🔗")
+    kwargs.setdefault("index", None if key in st.session_state else options.index(default))
+    if kwargs["index"] is None:
+        del kwargs["index"]
+    value = getattr(container, widget.__name__)(label, options=options, format_func=format_func, key=key, **kwargs)
+    if value == default:
+        if key in st.query_params:
+            del st.query_params[key]  # defaults stay out of the link, like bound widgets
+    elif st.query_params.get(key) != str(value):
+        st.query_params[key] = str(value)
+    return value
+
+
 def select(key: str, label: str, options: Sequence[Any], default: Any = None,
            format_func: Callable[[Any], str] = str, container: Any = None, **kwargs: Any) -> Any:
-    """A selectbox over stable codes (the URL holds the code, the learner reads ``format_func``)."""
-    index = list(options).index(default) if default is not None else 0
-    return _bound(st.selectbox, key, label, container, options=list(options), index=index,
-                  format_func=format_func, **kwargs)
+    """A selectbox over stable codes: the URL holds the code, the learner reads ``format_func``."""
+    return _choice(st.selectbox, key, label, options, default, format_func, container, **kwargs)
 
 
 def radio(key: str, label: str, options: Sequence[Any], default: Any = None,
           format_func: Callable[[Any], str] = str, container: Any = None, **kwargs: Any) -> Any:
-    index = list(options).index(default) if default is not None else 0
-    return _bound(st.radio, key, label, container, options=list(options), index=index,
-                  format_func=format_func, **kwargs)
+    """Radio buttons over stable codes, kept in the URL like ``select``."""
+    return _choice(st.radio, key, label, options, default, format_func, container, **kwargs)
 
 
 def number(key: str, label: str, min_value: Any, max_value: Any, value: Any, step: Any = None,

@@ -99,6 +99,22 @@ def _main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
+def test_deep_link_on_a_fresh_server(server, browser):
+    """The first request a new server sees is a lesson link: it must still get the full app."""
+    lesson = LESSONS[-1]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/{lesson.slug}?lang=ko")
+        _settle(page)
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert "한국어" in sidebar and "English" in sidebar  # the entry point's language switch
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert f"/{lesson.slug}" in page.url and "lang=ko" in page.url
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.slug for lesson in LESSONS])
 def test_lesson_in_browser(server, browser, lesson, lang):
