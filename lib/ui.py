@@ -91,9 +91,23 @@ def _raw_param(key: str) -> list[str]:
         return []
 
 
-def _note_rejected(key: str, label: str, raw: list[str], container: Any) -> None:
+def _matches(raw: list[str], value: Any) -> bool:
+    """Whether the URL text already means ``value`` (Streamlit drops a default from the URL)."""
+    try:
+        if isinstance(value, bool):
+            return raw[-1].strip().lower() in (("true", "1") if value else ("false", "0"))
+        if isinstance(value, (tuple, list)):
+            return len(raw) == len(value) and all(float(r) == float(v) for r, v in zip(raw, value))
+        if isinstance(value, (int, float)):
+            return float(raw[-1]) == float(value)
+        return raw[-1] == str(value)
+    except (ValueError, TypeError):
+        return False
+
+
+def _note_rejected(key: str, label: str, raw: list[str], value: Any, container: Any) -> None:
     """Streamlit drops a URL value a widget cannot take; tell the learner it did."""
-    if raw and not _raw_param(key):
+    if raw and not _raw_param(key) and not _matches(raw, value):
         shown = ", ".join(v[:40] for v in raw)
         container.warning(t("common.url_ignored", label=label, value=shown), icon="🔗")
 
@@ -102,7 +116,7 @@ def _bound(widget: Callable[..., Any], key: str, label: str, container: Any = No
     container = container or st
     raw = _raw_param(key)
     value = getattr(container, widget.__name__)(label, key=key, bind="query-params", **kwargs)
-    _note_rejected(key, label, raw, container)
+    _note_rejected(key, label, raw, value, container)
     return value
 
 
@@ -197,7 +211,9 @@ def friendly_errors() -> Iterator[None]:
 
 def show_tf_error(message: str, kind: str) -> None:
     """An error TensorFlow raised on purpose, shown as lesson content."""
-    st.error(f"**{kind}**\n\n```\n{message.strip()[:1500]}\n```")
+    with st.container(border=True):
+        st.error(f"**{kind}**", icon="🚫")
+        st.code(message.strip()[:1500], language=None, wrap_lines=True)
 
 
 # --------------------------------------------------------------------------- code panel

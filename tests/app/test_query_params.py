@@ -41,3 +41,9 @@ def test_valid_value_from_link_is_used():
     at = open_page("home", "en", n="1024")
     assert at.slider(key="n").value == 1024
     assert not at.warning
+
+
+def test_a_default_value_in_the_link_is_not_called_invalid():
+    at = open_page("home", "en", n="512")  # 512 is the default: Streamlit drops it from the URL
+    assert at.slider(key="n").value == 512
+    assert not at.warning
