@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -39,6 +40,31 @@ def _leave_legacy_pages_mode() -> None:
 
 
 _leave_legacy_pages_mode()
+
+
+def _keep_keras_state() -> None:
+    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
+
+    Streamlit does that to free memory in single-user notebooks-turned-apps. Here
+    it costs about 0.3 s on every slider move and throws away Keras state the
+    pooled, already-traced models rely on; the engine manages its own memory.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    if getattr(script_runner._clean_problem_modules, "keeps_keras", False):
+        return
+
+    def clean_without_keras() -> None:
+        # What Streamlit's clean-up does besides Keras (matplotlib is unused here, but harmless).
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:
+            plt.close("all")
+
+    clean_without_keras.keeps_keras = True  # type: ignore[attr-defined]
+    script_runner._clean_problem_modules = clean_without_keras
+
+
+_keep_keras_state()
 
 # --------------------------------------------------------------------------- language
 

@@ -90,7 +90,7 @@ def _shoot(page, name: str) -> None:
     )
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": min(int(height) + 100, 12000)})
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(2000)  # charts and tables below the old fold render lazily
     page.screenshot(path=str(SHOTS / f"{name}.png"))
     page.set_viewport_size(size)
 
