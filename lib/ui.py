@@ -24,22 +24,20 @@ from lib import i18n
 from lib.i18n import t
 
 
-def _leave_legacy_pages_mode() -> None:
+def leave_legacy_pages_mode() -> None:
     """Make a deep link to a lesson work on a freshly started server.
 
     Until some session calls ``st.navigation``, Streamlit treats a ``pages/``
     folder the old (v1) way and runs ``pages/<name>.py`` on its own, without the
-    entry point (no language, no sidebar). Every page imports this module, so the
-    first such run switches the mode off and reruns through ``streamlit_app.py``.
+    entry point (no language, no sidebar). ``i18n.t`` notices a run without the
+    entry point and calls this: the mode goes off and the run restarts through
+    ``streamlit_app.py``, which then opens the lesson the URL names.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
-
-
-_leave_legacy_pages_mode()
 
 
 def _keep_keras_state() -> None:

@@ -59,10 +59,17 @@ def current_language() -> str:
     """The language of the current Streamlit session (English outside Streamlit)."""
     try:
         import streamlit as st
-
-        return st.session_state.get("lang", DEFAULT_LANGUAGE)
-    except Exception:  # no Streamlit session (unit tests, scripts)
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
         return DEFAULT_LANGUAGE
+    if get_script_run_ctx(suppress_warning=True) is None:  # unit tests, scripts
+        return DEFAULT_LANGUAGE
+    lang = st.session_state.get("lang")
+    if lang is None:  # a page ran without the entry point: see ui.leave_legacy_pages_mode
+        from lib.ui import leave_legacy_pages_mode
+
+        leave_legacy_pages_mode()
+    return lang or DEFAULT_LANGUAGE
 
 
 def t(key: str, **values: Any) -> str:

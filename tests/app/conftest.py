@@ -19,15 +19,11 @@ def open_page(slug: str, lang: str = "en", **params: str) -> AppTest:
     """Run the entry point on the lesson ``slug`` with ``?lang=`` and other query parameters."""
     lesson = next(lesson for lesson in LESSONS if lesson.slug == slug)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
     if slug != LESSONS[0].slug:
-        at.switch_page(lesson.path)
-        for key, value in params.items():  # a page switch starts from a clean URL
-            at.query_params[key] = value
-        at.run()
+        at.switch_page(lesson.path)  # open the lesson directly, as a deep link does
+    at.query_params["lang"] = lang
+    at.query_params.update(params)
+    at.run()
     return at
 
 

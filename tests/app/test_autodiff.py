@@ -25,7 +25,7 @@ def test_renders_in_both_languages(page, lang):
     assert not at.exception
     assert at.title[0].value == translate(lang, "autodiff.title")
     assert len(at.get("plotly_chart")) == 4  # finite-difference errors, tangent, loss surface, falling apple
-    assert len(at.code) == 6  # one code panel per part
+    assert len(at.main.code) == 6  # one code panel per part
     assert metric(at, "m_gradient", lang) == "6.0000"
     assert not at.warning  # no URL notice without URL parameters
 
