@@ -130,7 +130,7 @@ class _Trainer:
         """Fresh initial weights for ``spec.model.seed`` and a fresh optimizer state."""
         fresh = build_model(spec.model, input_shape, self.task, n_classes)
         self.model.set_weights(fresh.get_weights())
-        for var, value in zip(self.optimizer.variables, self._opt_initial):
+        for var, value in zip(self.optimizer.variables, self._opt_initial, strict=True):
             var.assign(value)
         self.optimizer.learning_rate = spec.optimizer.lr
         self.model.stop_training = False
@@ -163,7 +163,7 @@ class _Trainer:
                         out = model(xb, training=True)
                         loss, metric = self._batch_stats(yb, out)
                     grads = tape.gradient(loss, model.trainable_variables)
-                    opt.apply_gradients(zip(grads, model.trainable_variables))
+                    opt.apply_gradients(zip(grads, model.trainable_variables, strict=True))
                     size = tf.cast(tf.shape(idx)[0], tf.float32)
                     loss_sum += loss * size
                     metric_sum += metric * size

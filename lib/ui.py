@@ -121,7 +121,7 @@ def _matches(raw: list[str], value: Any) -> bool:
         if isinstance(value, bool):
             return raw[-1].strip().lower() in (("true", "1") if value else ("false", "0"))
         if isinstance(value, (tuple, list)):
-            return len(raw) == len(value) and all(float(r) == float(v) for r, v in zip(raw, value))
+            return len(raw) == len(value) and all(float(r) == float(v) for r, v in zip(raw, value, strict=True))
         if isinstance(value, (int, float)):
             return float(raw[-1]) == float(value)
         return raw[-1] == str(value)

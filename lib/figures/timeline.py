@@ -26,9 +26,9 @@ LANES = ("Theano", "TensorFlow", "Keras", "PyTorch")
 def timeline(labels: Sequence[str], title: str | None = None) -> go.Figure:
     """One row per event in ``EVENTS`` (oldest on top), coloured by library; ``labels`` in the same order."""
     fig = go.Figure()
-    rows = list(zip(EVENTS, labels))
+    rows = list(zip(EVENTS, labels, strict=True))
     order = [text for _, text in rows]
-    for lane, colour in zip(LANES, PALETTE):
+    for lane, colour in zip(LANES, PALETTE, strict=False):
         mine = [(d, text) for (d, ln, _), text in rows if ln == lane]
         fig.add_trace(
             go.Scatter(

@@ -58,8 +58,9 @@ def test_real_engine_through_ui_is_deterministic():
 
 
 def test_streamlit_no_longer_clears_the_keras_session_after_each_run():
-    import lib.ui  # noqa: F401  (the patch is applied on import)
     from streamlit.runtime.scriptrunner import script_runner
+
+    import lib.ui  # noqa: F401  (the patch is applied on import)
 
     assert script_runner._clean_problem_modules.keeps_keras
     script_runner._clean_problem_modules()  # and it runs without touching Keras

@@ -362,5 +362,6 @@ def test_specs_for_the_same_rows_share_one_cache_entry():
     a = data.load(DataSpec("digits", seed=1, noise=0.3))
     b = data.load(DataSpec("digits", seed=2))
     assert a is b  # the seed only matters with a subsample
-    assert data.load(DataSpec("digits", subsample=100, seed=1)) is not data.load(DataSpec("digits", subsample=100, seed=2))
+    one, two = DataSpec("digits", subsample=100, seed=1), DataSpec("digits", subsample=100, seed=2)
+    assert data.load(one) is not data.load(two)
     assert data.canonical(DataSpec("advertising", seed=5, n_samples=7)) == DataSpec("advertising")

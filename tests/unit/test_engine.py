@@ -22,7 +22,7 @@ SMALL = RunSpec(
 def test_same_spec_same_numbers():
     a, b = engine.run(SMALL), engine.run(SMALL)
     assert a.history == b.history
-    for wa, wb in zip(a.weights, b.weights):
+    for wa, wb in zip(a.weights, b.weights, strict=True):
         np.testing.assert_array_equal(wa, wb)
 
 
