@@ -26,4 +26,5 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("home", "pages/home.py", "🏠"),
     Lesson("tensors", "pages/tensors.py", "🧊"),
     Lesson("autodiff", "pages/autodiff.py", "📐"),
+    Lesson("training", "pages/training.py", "🔁"),
 )
