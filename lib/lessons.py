@@ -26,5 +26,6 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("home", "pages/home.py", "🏠"),
     Lesson("tensors", "pages/tensors.py", "🧊"),
     Lesson("autodiff", "pages/autodiff.py", "📐"),
+    Lesson("linear", "pages/linear.py", "📏"),
     Lesson("training", "pages/training.py", "🔁"),
 )

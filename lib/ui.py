@@ -144,9 +144,31 @@ def _bound(widget: Callable[..., Any], key: str, label: str, container: Any = No
     return value
 
 
+def _clamp_state(key: str, min_value: Any, max_value: Any) -> None:
+    """Keep a remembered value inside the widget's current range.
+
+    A range can shrink (a step scrubber after fewer steps), and Streamlit raises
+    when a widget's remembered value falls outside it.
+    """
+    if key not in st.session_state or min_value is None or max_value is None:
+        return
+    current = st.session_state[key]
+    try:
+        if isinstance(current, (tuple, list)):
+            clamped = type(current)(min(max(v, min_value), max_value) for v in current)
+        else:
+            clamped = min(max(current, min_value), max_value)
+    except TypeError:  # a value of another type left by another page's widget
+        del st.session_state[key]
+        return
+    if clamped != current:
+        st.session_state[key] = clamped
+
+
 def slider(key: str, label: str, min_value: Any, max_value: Any, value: Any, step: Any = None,
            container: Any = None, **kwargs: Any) -> Any:
     """A slider whose value lives in the URL as ``?key=value``."""
+    _clamp_state(key, min_value, max_value)
     return _bound(st.slider, key, label, container, min_value=min_value, max_value=max_value,
                   value=value, step=step, **kwargs)
 
@@ -163,6 +185,8 @@ def _choice(widget: Callable[..., Any], key: str, label: str, options: Sequence[
     default = options[0] if default is None else default
     codes = {str(option): option for option in options}
     raw = _raw_param(key)
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]  # left by another page's widget with the same key
     if key not in st.session_state:  # a fresh page: the link decides
         if raw and raw[-1] in codes:
             st.session_state[key] = codes[raw[-1]]
@@ -194,6 +218,7 @@ def radio(key: str, label: str, options: Sequence[Any], default: Any = None,
 
 def number(key: str, label: str, min_value: Any, max_value: Any, value: Any, step: Any = None,
            container: Any = None, **kwargs: Any) -> Any:
+    _clamp_state(key, min_value, max_value)
     return _bound(st.number_input, key, label, container, min_value=min_value, max_value=max_value,
                   value=value, step=step, **kwargs)
 

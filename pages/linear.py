@@ -1,0 +1,181 @@
+import math
+from dataclasses import replace
+
+import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
+import streamlit as st
+
+from lib import linear_lab as lab
+from lib import ui
+from lib.codegen import linear as code
+from lib.figures import linear as figs
+from lib.i18n import t
+
+
+def num(value: float, digits: int = 4) -> str:
+    """A number as the code prints it with ``:.{digits}f`` (inf and nan as Python writes them)."""
+    return f"{value:.{digits}f}" if math.isfinite(value) else str(value)
+
+
+def bad_spec(exc: ValueError) -> None:
+    st.error(t("linear.bad_spec", message=str(exc)), icon="⚠️")
+    st.stop()
+
+
+st.title(t("linear.title"))
+st.markdown(t("linear.intro"))
+axis_labels = {"x": t("linear.axis_x1"), "y": t("linear.axis_x2"), "neg": t("linear.class_neg"),
+               "pos": t("linear.class_pos")}
+
+# --------------------------------------------------------------------------- 1. the data
+st.header(t("linear.s1_header"), divider="gray")
+st.markdown(t("linear.s1_text"))
+controls, plot = st.columns([1, 2], gap="large")
+with controls.container(border=True):
+    n = ui.slider("samples", t("linear.n_label"), *lab.N_RANGE, 1000, 10)
+    st.caption(t("linear.n_caption", n=n, total=2 * n))
+    c1, c2 = st.columns(2)
+    neg_x = ui.slider("neg_x", t("linear.neg_x"), *lab.MEAN_RANGE, 0.0, 0.5, container=c1)
+    neg_y = ui.slider("neg_y", t("linear.neg_y"), *lab.MEAN_RANGE, 3.0, 0.5, container=c2)
+    pos_x = ui.slider("pos_x", t("linear.pos_x"), *lab.MEAN_RANGE, 3.0, 0.5, container=c1)
+    pos_y = ui.slider("pos_y", t("linear.pos_y"), *lab.MEAN_RANGE, 0.0, 0.5, container=c2)
+    corr = ui.slider("corr", t("linear.corr_label"), *lab.CORR_RANGE, 0.5, 0.05, help=t("linear.corr_help"))
+    seed = ui.slider("rng", t("linear.seed_label"), 0, 99, 0, help=t("linear.seed_help"))
+try:
+    data_spec = lab.LinearSpec(n_per_class=int(n), mean_neg=(lab.clean(neg_x), lab.clean(neg_y)),
+                               mean_pos=(lab.clean(pos_x), lab.clean(pos_y)), corr=lab.clean(corr), seed=int(seed))
+except ValueError as exc:
+    bad_spec(exc)
+inputs, targets = lab.dataset(data_spec)
+box = lab.plot_box(inputs)
+with plot:
+    st.plotly_chart(figs.data_figure(inputs, targets, box, axis_labels), key="data_plot")
+neg_mean, pos_mean = lab.class_means(inputs, data_spec.n_per_class)
+m = st.columns(3)
+m[0].metric(t("linear.m_points"), f"{data_spec.n_points}", border=True)
+m[1].metric(t("linear.m_neg_mean"), f"({neg_mean[0]:.3f}, {neg_mean[1]:.3f})", border=True)
+m[2].metric(t("linear.m_pos_mean"), f"({pos_mean[0]:.3f}, {pos_mean[1]:.3f})", border=True)
+if data_spec.mean_neg == data_spec.mean_pos:
+    st.info(t("linear.same_means"), icon="ℹ️")
+ui.code_panel(code.data_code(data_spec), "linear_data.py", "data")
+
+# --------------------------------------------------------------------------- 2. model and training
+st.header(t("linear.s2_header"), divider="gray")
+st.markdown(t("linear.s2_text"))
+with st.container(border=True):
+    c1, c2, c3, c4 = st.columns([3, 3, 2, 3], gap="medium")
+    lr = lab.clean(ui.slider("lr", t("linear.lr_label"), *lab.LR_RANGE, 0.1, 0.01, container=c1,
+                             help=t("linear.lr_help")), 4)
+    steps = ui.slider("steps", t("linear.steps_label"), *lab.STEPS_RANGE, 40, container=c2)
+    minibatch = ui.toggle("minibatch", t("linear.minibatch_label"), value=False, container=c3,
+                          help=t("linear.minibatch_help"))
+    batch_choice = ui.slider("batch", t("linear.batch_label"), *lab.BATCH_RANGE, 128, container=c4,
+                             disabled=not minibatch)
+batch = min(int(batch_choice), data_spec.n_points)
+if minibatch and batch < batch_choice:
+    st.caption(t("linear.batch_clamped", batch=batch))
+try:
+    spec = replace(data_spec, learning_rate=lr, steps=int(steps), batch_size=batch if minibatch else None)
+    other = replace(spec, batch_size=None if minibatch else batch)  # the comparison in section 5
+except ValueError as exc:
+    bad_spec(exc)
+run = ui.train(spec, run=lab.train)
+curvature, critical = lab.critical_learning_rate(inputs)
+
+m = st.columns(3)
+m[0].metric(t("linear.m_first_loss"), num(run.losses[0]), border=True)
+m[1].metric(t("linear.m_last_loss", step=run.steps_run - 1), num(run.losses[-1]), border=True)
+m[2].metric(t("linear.m_accuracy"), num(run.accuracy), border=True)
+w_last, b_last = run.state(run.steps_run)
+st.markdown(t("linear.final_weights", w0=num(w_last[0]), w1=num(w_last[1]), b=num(b_last)))
+if run.blew_up:
+    st.error(t("linear.blew_up", step=run.steps_run - 1, lr=f"{lr:g}", critical=f"{critical:.3f}"), icon="💥")
+elif run.growing:
+    st.warning(t("linear.growing", first=num(run.full_losses[0]), last=num(run.full_losses[-1]), lr=f"{lr:g}",
+                 critical=f"{critical:.3f}"), icon="📈")
+elif run.accuracy >= 0.9:
+    st.success(t("linear.trained", accuracy=f"{run.accuracy:.1%}", steps=run.steps_run), icon="✅")
+
+left, right = st.columns(2, gap="large")
+loss_series = [(t("linear.trace_printed_loss") if minibatch else t("linear.trace_loss"), run.losses,
+                "thin" if minibatch else "main")]
+if minibatch:
+    loss_series.append((t("linear.trace_full_loss"), run.full_losses, "main"))
+loss_labels = {"x": t("linear.axis_step"), "y": t("linear.axis_loss")}
+left.plotly_chart(figs.loss_figure(loss_series, loss_labels), key="loss_plot")
+acc_labels = {"x": t("linear.axis_step"), "y": t("linear.axis_accuracy")}
+right.plotly_chart(figs.accuracy_figure([(t("linear.trace_accuracy"), run.accuracies, "main")], acc_labels),
+                   key="acc_plot")
+st.markdown(t("linear.printed_header"))
+st.code("\n".join([*lab.loss_lines(run), f"Accuracy: {run.accuracy:.4f}"]), language=None)
+st.caption(t("linear.printed_caption"))
+ui.code_panel(code.training_code(spec), "linear_classifier.py", "train")
+
+# --------------------------------------------------------------------------- 3. the decision boundary
+st.header(t("linear.s3_header"), divider="gray")
+st.markdown(t("linear.s3_text"))
+step = ui.slider("step", t("linear.step_label"), 0, run.steps_run, run.steps_run, help=t("linear.step_help"))
+w_k, b_k = run.state(step)
+bd = lab.boundary(w_k, b_k, box)
+m = st.columns(3)
+m[0].metric(t("linear.m_step"), f"{step} / {run.steps_run}", border=True)
+m[1].metric(t("linear.m_full_loss"), num(run.full_losses[step]), border=True)
+m[2].metric(t("linear.m_step_accuracy"), num(run.accuracies[step]), border=True)
+left, right = st.columns([1, 2], gap="large")
+with left:
+    st.markdown(t("linear.weights_at", w0=num(w_k[0]), w1=num(w_k[1]), b=num(b_k)))
+    if bd.slope is not None:
+        sign = "−" if bd.intercept < 0 else "+"
+        st.markdown(t("linear.formula", slope=num(bd.slope), intercept=f"{sign} {num(abs(bd.intercept))}"))
+    elif not bd.finite:
+        st.warning(t("linear.no_line_nan"), icon="💥")
+    else:
+        st.info(t("linear.no_line_vertical"), icon="ℹ️")
+    if bd.finite and bd.segment is None:
+        st.caption(t("linear.line_outside"))
+    st.caption(t("linear.shading_caption"))
+with right:
+    labels = {**axis_labels, "line": t("linear.trace_boundary"), "region": t("linear.trace_region"),
+              "play": t("linear.play"), "frame": t("linear.frame_title")}
+    st.plotly_chart(figs.boundary_figure(inputs, targets, run.w, run.b, step, box, labels), key="boundary_plot")
+st.info(t("linear.why_half"), icon="💡")
+ui.code_panel(code.boundary_code(spec, step, (box[0], box[1])), "decision_boundary.py", "boundary")
+
+# --------------------------------------------------------------------------- 4. the learning rate
+st.header(t("linear.s4_header"), divider="gray")
+st.markdown(t("linear.s4_text"))
+m = st.columns(3)
+m[0].metric(t("linear.m_curvature"), f"{curvature:.4f}", border=True)
+m[1].metric(t("linear.m_critical"), f"{critical:.4f}", border=True)
+m[2].metric(t("linear.m_your_lr"), f"{lr:g}", border=True)
+verdict = "above" if lr >= critical else ("zigzag" if lr > critical / 2 else "smooth")
+st.markdown(t(f"linear.lr_{verdict}", lr=f"{lr:g}", critical=f"{critical:.3f}"))
+st.caption(t("linear.s4_try"))
+ui.code_panel(code.critical_code(data_spec), "critical_learning_rate.py", "critical")
+
+# --------------------------------------------------------------------------- 5. mini-batch vs full batch
+st.header(t("linear.s5_header"), divider="gray")
+st.markdown(t("linear.s5_text"))
+other_run = ui.train(other, run=lab.train)
+full_run, mini_run = (other_run, run) if minibatch else (run, other_run)
+st.caption(t("linear.s5_setting", batch=batch, per_epoch=mini_run.spec.steps_per_epoch, steps=steps,
+             epochs=f"{steps / mini_run.spec.steps_per_epoch:.2f}", n=data_spec.n_points))
+full_name, mini_name = t("linear.trace_full_batch"), t("linear.trace_mini_batch", batch=batch)
+left, right = st.columns(2, gap="large")
+left.plotly_chart(figs.loss_figure([(full_name, full_run.full_losses, "dashed"),
+                                    (mini_name, mini_run.full_losses, "main")],
+                                   {"x": t("linear.axis_step"), "y": t("linear.axis_full_loss")}),
+                  key="compare_loss")
+right.plotly_chart(figs.accuracy_figure([(full_name, full_run.accuracies, "dashed"),
+                                         (mini_name, mini_run.accuracies, "main")], acc_labels),
+                   key="compare_acc")
+m = st.columns(2)
+m[0].metric(t("linear.m_full_final", name=full_name), f"{num(full_run.full_losses[-1])} · {full_run.accuracy:.2%}",
+            border=True)
+m[1].metric(t("linear.m_full_final", name=mini_name), f"{num(mini_run.full_losses[-1])} · {mini_run.accuracy:.2%}",
+            border=True)
+st.markdown(t("linear.s5_explain"))
+ui.code_panel(code.training_code(mini_run.spec), "linear_classifier_minibatch.py", "minibatch")
+
+# --------------------------------------------------------------------------- recap
+st.header(t("linear.recap_header"), divider="gray")
+st.markdown(t("linear.recap"))
