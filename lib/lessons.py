@@ -28,4 +28,5 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("autodiff", "pages/autodiff.py", "📐"),
     Lesson("linear", "pages/linear.py", "📏"),
     Lesson("training", "pages/training.py", "🔁"),
+    Lesson("regression", "pages/regression.py", "📈"),
 )
