@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from lib import device  # noqa: F401  (sets GPU memory growth before the first tensor is made)
+from lib.specs import clean  # noqa: F401  (part of this module's API for the page)
 
 # Function codes (they appear in the URL as ?fn=...), in menu order.
 FUNCTIONS: tuple[str, ...] = ("square", "cube", "sin", "sigmoid", "relu")
@@ -49,11 +50,6 @@ W_RANGE = (-3.0, 5.0)
 B_RANGE = (-3.0, 7.0)
 
 GRAVITY_HALF = 4.9  # position = 4.9 * time ** 2, so acceleration = 9.8
-
-
-def clean(value: float, digits: int = 6) -> float:
-    """A slider value as the code writes it (``0.30000000000000004`` -> ``0.3``; no ``-0.0``)."""
-    return round(float(value), digits) + 0.0
 
 
 def op(fn: str):

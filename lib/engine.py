@@ -16,9 +16,7 @@ traced instead of tracing a new one, which is where most of the time goes.
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -32,6 +30,7 @@ import keras  # noqa: E402  (after lib.device configured the GPU)
 import tensorflow as tf  # noqa: E402
 
 from lib.models import TASK_LOSS, TASK_METRIC, build_model, build_optimizer  # noqa: E402
+from lib.pool import OptimizerReset, Pool  # noqa: E402
 from lib.specs import RunSpec  # noqa: E402
 
 GATE = Gate(default_capacity(DEVICE.count))
@@ -120,8 +119,7 @@ class _Trainer:
             metrics=[TASK_METRIC[task]],
             steps_per_execution=steps_per_execution,
         )
-        self.optimizer.build(self.model.trainable_variables)
-        self._opt_initial = [v.numpy() for v in self.optimizer.variables]
+        self.reset_optimizer = OptimizerReset(self.optimizer, self.model.trainable_variables)
         self.loss_fn = keras.losses.get(TASK_LOSS[task])
         self._train_epoch = None
         self._evaluate = None
@@ -130,9 +128,7 @@ class _Trainer:
         """Fresh initial weights for ``spec.model.seed`` and a fresh optimizer state."""
         fresh = build_model(spec.model, input_shape, self.task, n_classes)
         self.model.set_weights(fresh.get_weights())
-        for var, value in zip(self.optimizer.variables, self._opt_initial, strict=True):
-            var.assign(value)
-        self.optimizer.learning_rate = spec.optimizer.lr
+        self.reset_optimizer(spec.optimizer.lr)
         self.model.stop_training = False
 
     # Metric arithmetic shared by both fast-path functions.
@@ -186,9 +182,7 @@ class _Trainer:
         return self._evaluate(x, y)
 
 
-_POOL: OrderedDict[tuple, list[_Trainer]] = OrderedDict()
-_POOL_LOCK = threading.Lock()
-_POOL_KEYS = 24  # distinct structures kept; the least recently used goes first
+POOL: Pool[_Trainer] = Pool(max_keys=24)  # distinct structures kept
 
 
 def _steps_per_execution(spec: RunSpec, n_train: int) -> int:
@@ -205,25 +199,12 @@ def _pool_key(spec: RunSpec, input_shape: tuple[int, ...], task: str, n_classes:
 def _take_trainer(spec: RunSpec, input_shape: tuple[int, ...], task: str, n_classes: int,
                   n_train: int) -> tuple[tuple, _Trainer]:
     key = _pool_key(spec, input_shape, task, n_classes, n_train)
-    with _POOL_LOCK:
-        idle = _POOL.get(key)
-        if idle:
-            _POOL.move_to_end(key)
-            return key, idle.pop()
-    return key, _Trainer(spec, input_shape, task, n_classes, _steps_per_execution(spec, n_train))
-
-
-def _give_back(key: tuple, trainer: _Trainer) -> None:
-    with _POOL_LOCK:
-        _POOL.setdefault(key, []).append(trainer)
-        _POOL.move_to_end(key)
-        while len(_POOL) > _POOL_KEYS:
-            _POOL.popitem(last=False)
+    build = lambda: _Trainer(spec, input_shape, task, n_classes, _steps_per_execution(spec, n_train))  # noqa: E731
+    return key, POOL.take(key, build)
 
 
 def pool_size() -> int:
-    with _POOL_LOCK:
-        return sum(len(v) for v in _POOL.values())
+    return POOL.size()
 
 
 # --------------------------------------------------------------------------- run
@@ -318,7 +299,7 @@ def run(spec: RunSpec, on_epoch: Reporter | None = None,
                 weights = [w.copy() for w in trainer.model.get_weights()]
                 params = trainer.model.count_params()
             finally:
-                _give_back(key, trainer)
+                POOL.give_back(key, trainer)
         seconds = time.perf_counter() - start
     epochs_run = len(history.get("loss", []))
     diverged = any(not math.isfinite(v) for vals in history.values() for v in vals)

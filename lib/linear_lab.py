@@ -25,7 +25,7 @@ import tensorflow as tf  # noqa: E402
 
 from lib import data as data_mod
 from lib import device  # noqa: F401  (sets GPU memory growth before the first tensor)
-from lib.specs import DataSpec
+from lib.specs import DataSpec, check, clean  # noqa: F401  (clean: part of this module's API for the page)
 
 # Ranges of the page's controls; the spec accepts exactly these.
 N_RANGE = (10, 5000)  # samples per class
@@ -41,14 +41,7 @@ PRINT_HEAD, PRINT_TAIL = 5, 5  # "Loss at step N" lines the page shows from each
 Reporter = Callable[[str, object], None]
 
 
-def clean(value: float, digits: int = 6) -> float:
-    """A slider value as the code writes it (``0.30000000000000004`` -> ``0.3``; no ``-0.0``)."""
-    return round(float(value), digits) + 0.0
-
-
-def _check(cond: bool, message: str) -> None:
-    if not cond:
-        raise ValueError(message)
+_check = check
 
 
 def _in(value: float, bounds: tuple[float, float]) -> bool:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,6 +24,7 @@ from lib import data as data_mod
 from lib.device import DEVICE  # sets GPU memory growth before the first tensor is made
 from lib.engine import GATE  # one process-wide limit on concurrent training jobs
 from lib.models import build_optimizer
+from lib.pool import OptimizerReset, Pool
 from lib.specs import FitSpec, OptimizerSpec
 
 FEATURES: tuple[str, ...] = ("TV", "radio", "newspaper")
@@ -318,9 +317,7 @@ def _finite(values: object) -> bool:
 # re-initialises a model whose training step is already traced (tracing is most of a
 # short run's time). A Normalization layer bakes its adapted mean and variance into the
 # traced step as constants, so with scaling on the data split is part of the key.
-_POOL: OrderedDict[tuple, list[_Trainer]] = OrderedDict()
-_POOL_LOCK = threading.Lock()
-_POOL_KEYS = 16
+_POOL: Pool[_Trainer] = Pool(max_keys=16)
 
 
 class _Trainer:
@@ -330,8 +327,7 @@ class _Trainer:
         self.model = build_model(spec, x_train)
         self.optimizer = build_optimizer(spec.optimizer)
         self.model.compile(loss="mean_squared_error", optimizer=self.optimizer)
-        self.optimizer.build(self.model.trainable_variables)
-        self._opt_initial = [v.numpy() for v in self.optimizer.variables]
+        self.reset_optimizer = OptimizerReset(self.optimizer, self.model.trainable_variables)
         self.fresh = True
 
     def reset(self, spec: RegressionSpec, x_train: np.ndarray) -> None:
@@ -340,9 +336,7 @@ class _Trainer:
             self.fresh = False
             return
         self.model.set_weights(build_model(spec, x_train).get_weights())
-        for var, value in zip(self.optimizer.variables, self._opt_initial, strict=True):
-            var.assign(value)
-        self.optimizer.learning_rate = spec.optimizer.lr
+        self.reset_optimizer(spec.optimizer.lr)
         self.model.stop_training = False
 
 
@@ -351,28 +345,9 @@ def _pool_key(spec: RegressionSpec) -> tuple:
     return (data_key, spec.hidden, spec.activation, spec.scale, spec.optimizer.name, spec.optimizer.momentum)
 
 
-def _take_trainer(spec: RegressionSpec, x_train: np.ndarray) -> tuple[tuple, _Trainer]:
-    key = _pool_key(spec)
-    with _POOL_LOCK:
-        idle = _POOL.get(key)
-        if idle:
-            _POOL.move_to_end(key)
-            return key, idle.pop()
-    return key, _Trainer(spec, x_train)
-
-
-def _give_back(key: tuple, trainer: _Trainer) -> None:
-    with _POOL_LOCK:
-        _POOL.setdefault(key, []).append(trainer)
-        _POOL.move_to_end(key)
-        while len(_POOL) > _POOL_KEYS:
-            _POOL.popitem(last=False)
-
-
 def clear_pool() -> None:
     """Forget every pooled model (tests compare pooled runs with fresh ones)."""
-    with _POOL_LOCK:
-        _POOL.clear()
+    _POOL.clear()
 
 
 def train(spec: RegressionSpec, report: Reporter | None = None) -> FitResult:
@@ -385,7 +360,8 @@ def train(spec: RegressionSpec, report: Reporter | None = None) -> FitResult:
     with GATE.slot(on_wait=(lambda place: report("queued", place)) if report else None):
         start = time.perf_counter()
         with tf.device(DEVICE.name):
-            key, trainer = _take_trainer(spec, s.x_train)
+            key = _pool_key(spec)
+            trainer = _POOL.take(key, lambda: _Trainer(spec, s.x_train))
             try:
                 trainer.reset(spec, s.x_train)
                 model = trainer.model
@@ -398,7 +374,7 @@ def train(spec: RegressionSpec, report: Reporter | None = None) -> FitResult:
                 pred = np.asarray(model.predict(s.x_test, verbose=0), dtype=np.float32).ravel()
                 params = int(model.count_params())
             finally:
-                _give_back(key, trainer)
+                _POOL.give_back(key, trainer)
         seconds = time.perf_counter() - start
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     diverged = not (all(_finite(v) for v in hist.values()) and _finite(test_mse) and _finite(pred))

@@ -35,9 +35,18 @@ DEFAULT_LR = {
 PATHS = ("fast", "fit")
 
 
-def _check(cond: bool, message: str) -> None:
+def check(cond: bool, message: str) -> None:
+    """Raise the ValueError a page shows to the learner when ``cond`` is false."""
     if not cond:
         raise ValueError(message)
+
+
+_check = check
+
+
+def clean(value: float, digits: int = 6) -> float:
+    """A slider value as code writes it (``0.30000000000000004`` -> ``0.3``; no ``-0.0``)."""
+    return round(float(value), digits) + 0.0
 
 
 @dataclass(frozen=True)

@@ -27,19 +27,12 @@ import tensorflow as tf
 
 from lib import data as data_mod
 from lib import device  # noqa: F401  (sets GPU memory growth before the first tensor is built)
-from lib.specs import FitSpec
+from lib.specs import FitSpec, check, clean
 
 Reporter = Callable[[str, object], None]
 
 
-def clean(value: float, digits: int = 6) -> float:
-    """A slider value as the code writes it (``0.30000000000000004`` -> ``0.3``; no ``-0.0``)."""
-    return round(float(value), digits) + 0.0
-
-
-def _check(cond: bool, message: str) -> None:
-    if not cond:
-        raise ValueError(message)
+_check = check
 
 
 # =========================================================================== 1. forward and backward by hand
