@@ -147,3 +147,31 @@ def test_engine_reports_epochs_to_callback():
     engine.run(SMALL, on_epoch=lambda kind, payload: seen.append((kind, payload)))
     epochs = [p[0] for k, p in seen if k == "epoch"]
     assert epochs == [0, 1, 2, 3]
+
+
+def test_a_run_waiting_for_the_gate_reports_its_place():
+    """When every slot is busy, the learner's run reports its place in the queue, then trains."""
+    release = threading.Event()
+    holding = threading.Barrier(engine.GATE.capacity + 1)
+
+    def hold():
+        with engine.GATE.slot():
+            holding.wait()
+            release.wait(10)
+
+    holders = [threading.Thread(target=hold) for _ in range(engine.GATE.capacity)]
+    for th in holders:
+        th.start()
+    holding.wait()
+    events = []
+    runner = threading.Thread(target=lambda: engine.run(SMALL, on_epoch=lambda k, p: events.append((k, p))))
+    runner.start()
+    deadline = time.time() + 10
+    while not events and time.time() < deadline:
+        time.sleep(0.01)
+    assert events[0] == ("queued", 1)
+    release.set()
+    runner.join(30)
+    for th in holders:
+        th.join()
+    assert [k for k, _ in events].count("epoch") == 4
