@@ -128,6 +128,13 @@ class _Trainer:
         """Fresh initial weights for ``spec.model.seed`` and a fresh optimizer state."""
         fresh = build_model(spec.model, input_shape, self.task, n_classes)
         self.model.set_weights(fresh.get_weights())
+        # Dropout draws its masks from a seed generator that set_weights does not
+        # touch: rewind it to the fresh model's state, or a pooled model would
+        # draw other masks on every run of the same spec.
+        for mine, new in zip(self.model.layers, fresh.layers, strict=True):
+            generator = getattr(mine, "seed_generator", None)
+            if generator is not None:
+                generator.state.assign(new.seed_generator.state.value)
         self.reset_optimizer(spec.optimizer.lr)
         self.model.stop_training = False
 
@@ -274,6 +281,50 @@ def _run_fast(trainer: _Trainer, spec: RunSpec, s: Split, orders: np.ndarray,
     return history
 
 
+def train_on(spec: RunSpec, s: Split, on_epoch: Reporter | None = None,
+             callbacks: Sequence[keras.callbacks.Callback] = (), notice: str | None = None) -> RunResult:
+    """Train the spec's model on a given split, on a gate slot the caller already holds.
+
+    For lessons that split their data their own way (e.g. the course's
+    ``train_test_split(test_size=0.2, random_state=42)``) or run several models in
+    one job. Everything else about the run follows ``spec``.
+    """
+    input_shape = tuple(s.x_train.shape[1:])
+    orders = epoch_orders(len(s.x_train), spec.fit.epochs, spec.fit.seed)
+    start = time.perf_counter()
+    with tf.device(DEVICE.name):
+        key, trainer = _take_trainer(spec, input_shape, s.task, s.n_classes, len(s.x_train))
+        try:
+            trainer.reset(spec, input_shape, s.n_classes)
+            if spec.fit.path == "fit":
+                history = _run_fit(trainer, spec, s, orders, on_epoch, callbacks)
+            else:
+                history = _run_fast(trainer, spec, s, orders, on_epoch)
+            _, _, out = trainer.evaluate(tf.constant(s.x_val), tf.constant(s.y_val))
+            weights = [w.copy() for w in trainer.model.get_weights()]
+            params = trainer.model.count_params()
+        finally:
+            POOL.give_back(key, trainer)
+    return RunResult(
+        history=history,
+        weights=weights,
+        val_pred=np.asarray(out),
+        y_val=s.y_val.ravel(),
+        epochs_run=len(history.get("loss", [])),
+        seconds=time.perf_counter() - start,
+        device=DEVICE.label,
+        path=spec.fit.path,
+        param_count=int(params),
+        diverged=any(not math.isfinite(v) for vals in history.values() for v in vals),
+        notice=notice,
+    )
+
+
+def gate_slot(on_epoch: Reporter | None = None):  # noqa: ANN201  (a context manager)
+    """Hold one of the process's training slots, reporting the queue place while waiting."""
+    return GATE.slot(on_wait=(lambda place: on_epoch("queued", place)) if on_epoch else None)
+
+
 def run(spec: RunSpec, on_epoch: Reporter | None = None,
         callbacks: Sequence[keras.callbacks.Callback] = ()) -> RunResult:
     """Train the spec's model on its data; deterministic for a given spec.
@@ -283,36 +334,5 @@ def run(spec: RunSpec, on_epoch: Reporter | None = None,
     Keras callbacks for the ``fit`` path.
     """
     s, notice = split(spec)
-    input_shape = tuple(s.x_train.shape[1:])
-    orders = epoch_orders(len(s.x_train), spec.fit.epochs, spec.fit.seed)
-    with GATE.slot(on_wait=(lambda place: on_epoch("queued", place)) if on_epoch else None):
-        start = time.perf_counter()
-        with tf.device(DEVICE.name):
-            key, trainer = _take_trainer(spec, input_shape, s.task, s.n_classes, len(s.x_train))
-            try:
-                trainer.reset(spec, input_shape, s.n_classes)
-                if spec.fit.path == "fit":
-                    history = _run_fit(trainer, spec, s, orders, on_epoch, callbacks)
-                else:
-                    history = _run_fast(trainer, spec, s, orders, on_epoch)
-                _, _, out = trainer.evaluate(tf.constant(s.x_val), tf.constant(s.y_val))
-                weights = [w.copy() for w in trainer.model.get_weights()]
-                params = trainer.model.count_params()
-            finally:
-                POOL.give_back(key, trainer)
-        seconds = time.perf_counter() - start
-    epochs_run = len(history.get("loss", []))
-    diverged = any(not math.isfinite(v) for vals in history.values() for v in vals)
-    return RunResult(
-        history=history,
-        weights=weights,
-        val_pred=np.asarray(out),
-        y_val=s.y_val.ravel(),
-        epochs_run=epochs_run,
-        seconds=seconds,
-        device=DEVICE.label,
-        path=spec.fit.path,
-        param_count=int(params),
-        diverged=diverged,
-        notice=notice,
-    )
+    with gate_slot(on_epoch):
+        return train_on(spec, s, on_epoch, callbacks, notice)

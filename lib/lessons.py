@@ -29,4 +29,5 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("linear", "pages/linear.py", "📏"),
     Lesson("training", "pages/training.py", "🔁"),
     Lesson("regression", "pages/regression.py", "📈"),
+    Lesson("design", "pages/design.py", "👕"),
 )

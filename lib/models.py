@@ -14,6 +14,15 @@ TASK_LOSS = {
 TASK_METRIC = {"multiclass": "accuracy", "binary": "accuracy", "regression": "mae"}
 
 
+def layer_seed(model_seed: int, index: int) -> int:
+    """The initializer/dropout seed of hidden layer ``index``; generated code prints the same formula."""
+    return model_seed * 1000 + index
+
+
+def output_seed(model_seed: int) -> int:
+    return model_seed * 1000 + 999
+
+
 def output_layer(task: str, n_classes: int, seed: int) -> keras.layers.Layer:
     init = keras.initializers.GlorotUniform(seed=seed)
     if task == "multiclass":
@@ -33,7 +42,7 @@ def build_model(spec: ModelSpec, input_shape: tuple[int, ...], task: str, n_clas
     if len(input_shape) > 1:
         layers.append(keras.layers.Flatten())
     for i, layer in enumerate(spec.layers):
-        seed = spec.seed * 1000 + i
+        seed = layer_seed(spec.seed, i)
         if layer.kind == "dense":
             layers.append(
                 keras.layers.Dense(
@@ -46,7 +55,7 @@ def build_model(spec: ModelSpec, input_shape: tuple[int, ...], task: str, n_clas
             layers.append(keras.layers.Dropout(layer.rate, seed=seed))
         else:
             layers.append(keras.layers.BatchNormalization())
-    layers.append(output_layer(task, n_classes, spec.seed * 1000 + 999))
+    layers.append(output_layer(task, n_classes, output_seed(spec.seed)))
     return keras.Sequential(layers)
 
 

@@ -175,3 +175,14 @@ def test_a_run_waiting_for_the_gate_reports_its_place():
     for th in holders:
         th.join()
     assert [k for k, _ in events].count("epoch") == 4
+
+
+def test_dropout_masks_repeat_on_a_pooled_model():
+    """A pooled model must draw the same dropout masks for the same spec every time."""
+    from lib.specs import LayerSpec, ModelSpec
+
+    spec = RunSpec(data=DataSpec("moons", n_samples=200, seed=1),
+                   model=ModelSpec(layers=(LayerSpec(units=16), LayerSpec(kind="dropout", rate=0.5)), seed=2),
+                   fit=FitSpec(epochs=3, batch_size=16))
+    first, second = engine.run(spec), engine.run(spec)
+    assert first.history == second.history

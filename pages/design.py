@@ -1,0 +1,417 @@
+import math
+
+import pandas as pd
+import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
+import streamlit as st
+
+from lib import design_compare as sr
+from lib import design_further as fur
+from lib import design_lab as lab
+from lib import ui
+from lib.codegen import design as code
+from lib.figures import design as figs
+from lib.i18n import t
+from lib.specs import ACTIVATIONS, OPTIMIZERS
+
+fmt = lab.fmt
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def summary_for(spec: lab.DesignSpec, shape: tuple[int, int]) -> tuple[list[lab.KerasRow], int]:
+    return lab.keras_summary(spec, shape)
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def curves_for() -> tuple:
+    return sr.activation_curves()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def gradients_for(spec: sr.GradientSpec, images: int) -> dict:
+    return sr.layer_gradients(spec, lab.fashion_split(images))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def conv_for(spec: fur.ConvSpec) -> fur.ConvCount:
+    return fur.conv_counts(spec)
+
+
+def wrong(error: ValueError) -> None:
+    st.error(t("design.bad_settings", message=str(error)), icon="⚠️")
+    st.stop()
+
+
+def act_name(code_: str) -> str:
+    return t(f"design.act_{code_}")
+
+
+def opt_off(key: str) -> None:
+    st.info(t("design.opt_in", what=t(f"design.{key}")), icon="▶️")
+
+
+st.title(t("design.title"))
+st.markdown(t("design.intro"))
+
+# --------------------------------------------------------------------------- 1. the data
+st.header(t("design.s1_header"), divider="gray")
+st.markdown(t("design.s1_text"))
+gallery_box, size_box = st.container(), st.container()  # the gallery is drawn above, with the data it needs
+
+with size_box:
+    left, right = st.columns([2, 3], gap="large")
+    images = ui.slider("fm_images", t("design.lbl_images"), *lab.IMAGES_RANGE, lab.DEFAULT_IMAGES, lab.IMAGES_STEP,
+                       container=left)
+    left.caption(t("design.images_help", default=lab.DEFAULT_IMAGES))
+try:
+    fd = lab.fashion_split(images)
+except ValueError as error:
+    wrong(error)
+names = [t(f"design.class_{i}") for i in range(10)] if not fd.fallback else list(fd.class_names)
+
+with gallery_box:
+    example = ui.slider("fm_example", t("design.lbl_example"), 1, 50, 1, 1)
+    pics, rows = lab.class_examples(fd, example)
+    st.plotly_chart(figs.image_grid(pics, [f"{i} · {names[i]}" for i in range(len(pics))], cols=5,
+                                    row_height=150), key="gallery")
+    st.caption(t("design.gallery_caption", example=example, rows=", ".join(str(r) for r in rows)))
+
+with size_box:
+    if fd.notice:
+        right.info(t("common.data_fallback"), icon="ℹ️")
+    m = right.columns(3)
+    m[0].metric(t("design.m_train_images"), f"{len(fd.y_train):,}", border=True)
+    m[1].metric(t("design.m_val_images"), f"{len(fd.y_val):,}", border=True)
+    m[2].metric(t("design.m_pixels"), f"{fd.x_train.min():.1f} – {fd.x_train.max():.1f}", border=True)
+    counts_train, _ = lab.class_counts(fd)
+    right.caption(t("design.split_caption", lo=int(counts_train.min()), hi=int(counts_train.max())))
+ui.code_panel(code.data_code(images, fd.fallback), "fashion_data.py", "data")
+
+# --------------------------------------------------------------------------- 2. the designer
+st.header(t("design.s2_header"), divider="gray")
+st.markdown(t("design.s2_text"))
+
+arch_col, train_col = st.columns([3, 2], gap="large")
+with arch_col.container(border=True):
+    st.markdown(f"**{t('design.grp_architecture')}**")
+    flatten = ui.radio("ds_input", t("design.lbl_input"), ("flatten", "reshape"), "flatten",
+                       format_func=lambda c: t(f"design.input_{c}"), horizontal=True)
+    n_hidden = ui.slider("ds_layers", t("design.lbl_layers"), 0, lab.MAX_HIDDEN, 1, 1)
+    hidden = []
+    if n_hidden:
+        cols = st.columns(n_hidden)
+        for i in range(n_hidden):
+            with cols[i]:
+                st.markdown(t("design.layer_n", n=i + 1))
+                units = ui.slider(f"ds_units{i + 1}", t("design.lbl_units"), *lab.UNITS_RANGE, lab.COURSE_UNITS, 10)
+                act = ui.select(f"ds_act{i + 1}", t("design.lbl_activation"), ACTIVATIONS, "relu",
+                                format_func=act_name)
+            hidden.append(lab.Hidden(units, act))
+    dropout = ui.slider("ds_dropout", t("design.lbl_dropout"), 0.0, 0.5, 0.0, 0.05)
+    batchnorm = ui.toggle("ds_bn", t("design.lbl_batchnorm"), False)
+with train_col.container(border=True):
+    st.markdown(f"**{t('design.grp_training')}**")
+    optimizer = ui.select("ds_opt", t("design.lbl_optimizer"), OPTIMIZERS, "rmsprop",
+                          format_func=lambda c: t(f"design.opt_{c}"))
+    lr = ui.select("ds_lr", t("design.lbl_lr"), lab.LEARNING_RATES, 0.001, format_func=lambda v: f"{v:g}")
+    epochs = ui.slider("ds_epochs", t("design.lbl_epochs"), 1, lab.MAX_EPOCHS, 5, 1)
+    batch = ui.select("ds_batch", t("design.lbl_batch"), lab.BATCH_SIZES, 32)
+    seed = ui.number("ds_seed", t("design.lbl_seed"), 0, 999, 0, 1)
+    st.caption(t("design.seed_help"))
+
+try:
+    spec = lab.DesignSpec(images=images, hidden=tuple(hidden), flatten=flatten == "flatten", dropout=dropout,
+                          batchnorm=batchnorm, optimizer=optimizer, learning_rate=lr, epochs=epochs,
+                          batch_size=batch, seed=seed)
+except ValueError as error:
+    wrong(error)
+
+st.subheader(t("design.arch_header"))
+arch = lab.architecture(spec, fd.image_shape)
+keras_rows, keras_count = summary_for(spec, fd.image_shape)
+keras_params: list = ([] if spec.flatten else [None]) + [r.params for r in keras_rows]
+keras_names: list = ([] if spec.flatten else [None]) + [r.name for r in keras_rows]
+
+
+def how(row: lab.LayerRow) -> str:
+    if row.kind in ("dense", "output"):
+        return f"{row.fan_in} × {row.units} + {row.units}"
+    if row.kind == "batchnorm":
+        return t("design.how_bn", units=row.units)
+    return t(f"design.how_{row.kind}")
+
+
+table = pd.DataFrame({
+    t("design.col_layer"): [t(f"design.kind_{r.kind}") + (f" ({act_name(r.activation)})" if r.activation else "")
+                            for r in arch],
+    t("design.col_keras"): [n or "—" for n in keras_names],
+    t("design.col_output"): [str(r.units) for r in arch],
+    t("design.col_formula"): [how(r) for r in arch],
+    t("design.col_params"): [f"{r.params:,}" for r in arch],
+    t("design.col_keras_params"): ["—" if p is None else f"{p:,}" for p in keras_params],
+})
+st.dataframe(table, hide_index=True, width="stretch")
+counted = sum(r.params for r in arch)
+m = st.columns(3)
+m[0].metric(t("design.m_counted"), f"{counted:,}", border=True)
+m[1].metric("model.count_params()", f"{keras_count:,}", border=True)
+m[2].metric(t("design.m_trainable"), f"{sum(r.trainable for r in arch):,}", border=True)
+if counted == keras_count:
+    st.success(t("design.count_match", n=f"{counted:,}"), icon="✅")
+else:
+    st.error(t("design.count_mismatch", counted=f"{counted:,}", keras=f"{keras_count:,}"))
+st.caption(t(f"design.input_note_{'flatten' if spec.flatten else 'reshape'}"))
+
+st.subheader(t("design.train_header"))
+result = ui.train(spec, run=lab.train_design)
+ui.run_notices(result)
+final = result.final
+m = st.columns(4)
+m[0].metric(t("design.m_acc"), fmt(final.get("accuracy", float("nan"))), border=True)
+m[1].metric(t("design.m_val_acc"), fmt(final.get("val_accuracy", float("nan"))), border=True)
+m[2].metric(t("design.m_val_loss"), fmt(final.get("val_loss", float("nan"))), border=True)
+m[3].metric(t("design.m_epoch_time"), f"{result.seconds / max(1, result.epochs_run):.2f} s", border=True)
+problem = None if result.diverged else lab.trouble(result.history)
+if problem:
+    st.warning(t(f"design.trouble_{problem}", peak=f"{max(result.history['loss']):,.1f}", lr=f"{spec.learning_rate:g}",
+                 acc=fmt(final["val_accuracy"])), icon="💥" if problem == "exploded" else "🎲")
+st.plotly_chart(figs.history_figure(result.history, {
+    "loss": t("design.fig_loss"), "accuracy": t("design.fig_accuracy"), "train": t("design.fig_train"),
+    "val": t("design.fig_val"), "epoch": t("design.fig_epoch")}), key="history")
+st.caption(t("design.history_caption", device=result.device, seconds=f"{result.seconds:.1f}"))
+
+if not result.diverged:
+    predicted = result.predicted
+    cm = lab.confusion(result.y_val, predicted, len(names))
+    cm_col, wrong_col = st.columns([1.15, 1], gap="large")
+    with cm_col:
+        st.markdown(f"**{t('design.cm_header')}**")
+        st.plotly_chart(figs.confusion_figure(cm, names, {"true": t("design.fig_true"), "pred": t("design.fig_pred")}),
+                        key="confusion")
+        off = cm.copy()
+        off[range(len(names)), range(len(names))] = 0
+        a, b = divmod(int(off.argmax()), len(names))
+        st.caption(t("design.cm_caption", n=int(off.max()), true=names[a], pred=names[b]))
+    with wrong_col:
+        bad = lab.misclassified(result, 12)
+        st.markdown(f"**{t('design.wrong_header', n=int((predicted != result.y_val).sum()), total=len(predicted))}**")
+        if len(bad):
+            titles = [f"{names[result.y_val[i]]} → {names[predicted[i]]}<br>{result.val_pred[i, predicted[i]]:.0%}"
+                      for i in bad]
+            st.plotly_chart(figs.image_grid(fd.x_val[bad], titles, cols=4, row_height=150, title_size=11),
+                            key="misclassified")
+            st.caption(t("design.wrong_caption"))
+        else:
+            st.success(t("design.no_mistakes"))
+ui.code_panel(code.design_code(spec, fd.fallback), "layer_design.py", "design")
+
+# --------------------------------------------------------------------------- 3. sigmoid vs ReLU, honestly
+st.header(t("design.s3_header"), divider="gray")
+st.markdown(t("design.s3_text"))
+c = st.columns(2, gap="large")
+n_seeds = ui.slider("sr_seeds", t("design.lbl_seeds"), 1, lab.MAX_SEEDS, 3, 1, container=c[0])
+sr_epochs = ui.slider("sr_epochs", t("design.lbl_sr_epochs"), 1, 10, 5, 1, container=c[1])
+try:
+    cspec = sr.CompareSpec(images=images, seeds=n_seeds, epochs=sr_epochs)
+except ValueError as error:
+    wrong(error)
+cmp = ui.train(cspec, run=sr.run_compare)
+ui.run_notices(cmp)
+
+rows_out = []
+for s in cmp.seeds:
+    sig, rel = cmp.val_acc["sigmoid"][s], cmp.val_acc["relu"][s]
+    rows_out.append([str(s), fmt(cmp.train_acc["sigmoid"][s]), fmt(sig), fmt(cmp.train_acc["relu"][s]), fmt(rel),
+                     act_name("relu") if rel > sig else act_name("sigmoid") if sig > rel else "="])
+stats = {a: (sr.mean_std(cmp.train_acc[a]), sr.mean_std(cmp.val_acc[a])) for a in sr.COMPARED}
+
+
+def pm(ms: tuple[float, float]) -> str:
+    return f"{fmt(ms[0])} ± {fmt(ms[1])}"
+
+
+rows_out.append([t("design.row_mean"), pm(stats["sigmoid"][0]), pm(stats["sigmoid"][1]), pm(stats["relu"][0]),
+                 pm(stats["relu"][1]), ""])
+cols = [t("design.col_seed"), t("design.col_train_acc", act=act_name("sigmoid")),
+        t("design.col_val_acc", act=act_name("sigmoid")), t("design.col_train_acc", act=act_name("relu")),
+        t("design.col_val_acc", act=act_name("relu")), t("design.col_higher")]
+st.dataframe(pd.DataFrame(rows_out, columns=cols), hide_index=True, width="stretch")
+fig_col, verdict_col = st.columns([1, 1], gap="large")
+fig_col.plotly_chart(figs.seeds_figure(cmp.val_acc, {
+    "sigmoid": act_name("sigmoid"), "relu": act_name("relu"), "seed": t("design.col_seed"),
+    "mean": t("design.fig_mean"), "y": t("design.fig_val_acc")}), key="seeds")
+
+relu_wins = sr.wins(cmp, "relu")
+(mean_s, sd_s), (mean_r, sd_r) = stats["sigmoid"][1], stats["relu"][1]
+diff = mean_r - mean_s
+if cmp.diverged:
+    pass  # run_notices said it
+elif n_seeds == 1:
+    verdict_col.info(t("design.verdict_one"), icon="🎲")
+else:
+    spread = max(sd_s, sd_r)
+    key = "verdict_close" if abs(diff) <= spread else "verdict_clear"
+    leader = act_name("relu") if diff > 0 else act_name("sigmoid")
+    verdict_col.info(t(f"design.{key}", wins=relu_wins, n=n_seeds, relu=act_name("relu"), diff=fmt(abs(diff)),
+                       spread=fmt(spread), leader=leader), icon="⚖️")
+verdict_col.caption(t("design.s3_caption", images=f"{len(fd.y_train):,}", seconds=f"{cmp.seconds:.1f}"))
+ui.code_panel(code.compare_code(cspec, fd.fallback), "sigmoid_vs_relu.py", "compare")
+
+# --------------------------------------------------------------------------- 4. why: vanishing gradients
+st.header(t("design.s4_header"), divider="gray")
+st.markdown(t("design.s4_text"))
+z, curves = curves_for()
+st.plotly_chart(figs.activation_figure(z, curves, {
+    "value": t("design.fig_act_value"), "slope": t("design.fig_act_slope"),
+    "sigmoid": act_name("sigmoid"), "relu": act_name("relu")}), key="activations")
+st.caption(t("design.act_caption"))
+
+depth = ui.slider("vg_depth", t("design.lbl_depth"), 2, 15, 8, 1)
+try:
+    gspec = sr.GradientSpec(depth=depth)
+except ValueError as error:
+    wrong(error)
+grads = gradients_for(gspec, images)
+st.plotly_chart(figs.gradient_figure(grads, {
+    "sigmoid": act_name("sigmoid"), "relu": act_name("relu"), "layer": t("design.fig_layer"),
+    "x": t("design.fig_layer_x"), "y": t("design.fig_grad_y"), "output": t("design.fig_output")}), key="gradients")
+m = st.columns(2)
+for col, act in zip(m, sr.COMPARED, strict=True):
+    g = grads[act]
+    ratio = g[-1] / g[0] if g[0] > 0 else float("inf")
+    col.metric(t("design.m_grad_ratio", act=act_name(act)), f"{ratio:,.0f}×" if ratio >= 100 else f"{ratio:.2f}×",
+               border=True)
+st.caption(t("design.grad_caption", depth=depth, batch=gspec.batch))
+ui.code_panel(code.gradient_code(gspec, images, fd.fallback), "vanishing_gradients.py", "gradients")
+
+# --------------------------------------------------------------------------- 5. going further
+st.header(t("design.s5_header"), divider="gray")
+st.markdown(t("design.s5_text"))
+
+# 5a. BatchNormalization
+st.subheader(t("design.bn_header"))
+st.markdown(t("design.bn_text"))
+c = st.columns(4, gap="medium")
+bn_depth = ui.slider("bn_depth", t("design.lbl_depth"), 1, lab.MAX_HIDDEN, 4, 1, container=c[0])
+bn_act = ui.select("bn_act", t("design.lbl_activation"), ACTIVATIONS, "sigmoid", format_func=act_name, container=c[1])
+bn_epochs = ui.slider("bn_epochs", t("design.lbl_epochs"), 1, 10, 5, 1, container=c[2])
+with c[3]:
+    st.write("")
+    bn_run = ui.toggle("bn_run", t("design.lbl_run"), False)
+try:
+    bspec = fur.BatchNormSpec(images=images, depth=bn_depth, activation=bn_act, epochs=bn_epochs)
+except ValueError as error:
+    wrong(error)
+if bn_run:
+    pair = ui.train(bspec, run=fur.run_batchnorm)
+    ui.run_notices(pair)
+    plain_name, bn_name = t("design.bn_without"), t("design.bn_with")
+    left, right = st.columns([3, 2], gap="large")
+    left.plotly_chart(figs.pair_figure({plain_name: pair.plain["val_accuracy"], bn_name: pair.normed["val_accuracy"]},
+                                       {"x": t("design.fig_epoch"), "y": t("design.fig_val_acc")}), key="bn")
+    right.metric(plain_name, fmt(pair.plain["val_accuracy"][-1]), border=True)
+    right.metric(bn_name, fmt(pair.normed["val_accuracy"][-1]),
+                 delta=fmt(pair.normed["val_accuracy"][-1] - pair.plain["val_accuracy"][-1]), border=True)
+    right.caption(t("design.bn_caption", extra=f"{pair.params[1] - pair.params[0]:,}", depth=bn_depth))
+    gap = pair.normed["accuracy"][-1] - pair.normed["val_accuracy"][-1]
+    if gap > 0.2:  # BN predicts with moving averages that need many steps to settle
+        steps = bn_epochs * -(-len(fd.y_train) // 32)
+        st.warning(t("design.bn_unsettled", train=fmt(pair.normed["accuracy"][-1]),
+                     val=fmt(pair.normed["val_accuracy"][-1]), steps=steps), icon="🐢")
+else:
+    opt_off("bn_header")
+ui.code_panel(code.batchnorm_code(bspec, fd.fallback), "batch_normalization.py", "batchnorm")
+
+# 5b. SeparableConv2D vs Conv2D
+st.subheader(t("design.sc_header"))
+st.markdown(t("design.sc_text"))
+c = st.columns(4, gap="medium")
+sc_size = ui.slider("sc_size", t("design.lbl_sc_size"), 8, 64, 28, 2, container=c[0])
+sc_channels = ui.slider("sc_channels", t("design.lbl_sc_channels"), 1, 256, 32, 1, container=c[1])
+sc_filters = ui.slider("sc_filters", t("design.lbl_sc_filters"), 1, 256, 64, 1, container=c[2])
+sc_kernel = ui.select("sc_kernel", t("design.lbl_sc_kernel"), fur.KERNELS, 3, format_func=lambda k: f"{k}×{k}",
+                      container=c[3])
+try:
+    sspec = fur.ConvSpec(size=sc_size, channels=sc_channels, filters=sc_filters, kernel=sc_kernel)
+except ValueError as error:
+    wrong(error)
+cc = conv_for(sspec)
+k, ch, f = sspec.kernel, sspec.channels, sspec.filters
+st.dataframe(pd.DataFrame({
+    t("design.col_layer"): ["Conv2D", "SeparableConv2D"],
+    t("design.col_formula"): [f"{k}·{k}·{ch}·{f} + {f}", f"{k}·{k}·{ch} + {ch}·{f} + {f}"],
+    t("design.col_params"): [f"{cc.conv_formula:,}", f"{cc.sep_formula:,}"],
+    t("design.col_keras_params"): [f"{cc.conv_keras:,}", f"{cc.sep_keras:,}"],
+    t("design.col_madds"): [f"{cc.conv_madds:,}", f"{cc.sep_madds:,}"],
+}), hide_index=True, width="stretch")
+left, right = st.columns([1, 2], gap="large")
+left.metric(t("design.m_sc_ratio"), f"{cc.ratio:.1f}×", border=True)
+right.caption(t("design.sc_caption", shape=str(cc.output_shape)))
+right.caption(t("design.sc_ratio_caption", k=k, f=f))
+ui.code_panel(code.conv_code(sspec), "separable_conv.py", "conv")
+
+# 5c. An ensemble
+st.subheader(t("design.en_header"))
+st.markdown(t("design.en_text"))
+c = st.columns(3, gap="medium")
+members = ui.slider("en_members", t("design.lbl_members"), 2, 7, 3, 1, container=c[0])
+en_epochs = ui.slider("en_epochs", t("design.lbl_epochs"), 1, 10, 5, 1, container=c[1])
+with c[2]:
+    st.write("")
+    en_run = ui.toggle("en_run", t("design.lbl_run"), False)
+try:
+    espec = fur.EnsembleSpec(images=images, members=members, epochs=en_epochs)
+except ValueError as error:
+    wrong(error)
+if en_run:
+    ens = ui.train(espec, run=fur.run_ensemble)
+    ui.run_notices(ens)
+    bar_names = [t("design.member", n=i) for i in range(members)] + [t("design.ensemble")]
+    left, right = st.columns([3, 2], gap="large")
+    left.plotly_chart(figs.bars_figure(bar_names, [*ens.member_acc, ens.ensemble_acc],
+                                       {"y": t("design.fig_val_acc")}, highlight=members), key="ensemble")
+    best, mean_member = max(ens.member_acc), sum(ens.member_acc) / members
+    right.metric(t("design.ensemble"), fmt(ens.ensemble_acc), delta=fmt(ens.ensemble_acc - best), border=True)
+    right.caption(t("design.en_caption", best=fmt(best), mean=fmt(mean_member), loss=fmt(ens.ensemble_loss),
+                    member_loss=fmt(min(ens.member_loss))))
+else:
+    opt_off("en_header")
+ui.code_panel(code.ensemble_code(espec, fd.fallback), "ensemble.py", "ensemble")
+
+# 5d. Random search
+st.subheader(t("design.rs_header"))
+st.markdown(t("design.rs_text"))
+c = st.columns(4, gap="medium")
+trials = ui.slider("rs_trials", t("design.lbl_trials"), 2, 12, 6, 1, container=c[0])
+rs_epochs = ui.slider("rs_epochs", t("design.lbl_epochs"), 1, 10, 3, 1, container=c[1])
+rs_seed = ui.number("rs_seed", t("design.lbl_rs_seed"), 0, 999, 0, 1, container=c[2])
+with c[3]:
+    st.write("")
+    rs_run = ui.toggle("rs_run", t("design.lbl_run"), False)
+try:
+    rspec = fur.SearchSpec(images=images, trials=trials, epochs=rs_epochs, seed=rs_seed)
+except ValueError as error:
+    wrong(error)
+if rs_run:
+    search = ui.train(rspec, run=fur.run_search)
+    ui.run_notices(search)
+    lrs, units = [p[0] for p in search.trials], [p[1] for p in search.trials]
+    frame = pd.DataFrame({
+        t("design.col_trial"): range(1, trials + 1), t("design.col_lr"): [f"{v:.3g}" for v in lrs],
+        t("design.col_units"): units, t("design.fig_val_acc"): [fmt(v) for v in search.val_acc],
+        t("design.col_val_loss"): [fmt(v) for v in search.val_loss],
+    }).iloc[sorted(range(trials), key=lambda i: -search.val_acc[i] if math.isfinite(search.val_acc[i]) else 1.0)]
+    left, right = st.columns([1, 1], gap="large")
+    left.dataframe(frame, hide_index=True, width="stretch")
+    right.plotly_chart(figs.search_figure(lrs, units, search.val_acc, search.best, {
+        "x": t("design.col_lr"), "y": t("design.fig_val_acc"), "units": t("design.col_units")}), key="search")
+    b = search.best
+    st.success(t("design.rs_best", trial=b + 1, lr=f"{lrs[b]:.3g}", units=units[b], acc=fmt(search.val_acc[b])),
+               icon="🏆")
+else:
+    opt_off("rs_header")
+st.caption(t("design.rs_caption"))
+ui.code_panel(code.search_code(rspec, fd.fallback), "random_search.py", "search")
+
+# --------------------------------------------------------------------------- recap
+st.header(t("design.recap_header"), divider="gray")
+st.markdown(t("design.recap"))
