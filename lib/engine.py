@@ -221,7 +221,7 @@ def _finite(logs: dict[str, float]) -> bool:
     return all(math.isfinite(v) for v in logs.values())
 
 
-class _EpochReporter(keras.callbacks.Callback):
+class EpochReporter(keras.callbacks.Callback):
     """Forwards each epoch's logs to the page's reporter (the live progress bar and chart)."""
 
     def __init__(self, report: Reporter | None) -> None:
@@ -256,7 +256,7 @@ def _run_fit(trainer: _Trainer, spec: RunSpec, s: Split, orders: np.ndarray, rep
         validation_data=val,
         verbose=0,
         shuffle=False,  # the order is already in ``ds``
-        callbacks=[*callbacks, keras.callbacks.TerminateOnNaN(), _EpochReporter(report)],
+        callbacks=[*callbacks, keras.callbacks.TerminateOnNaN(), EpochReporter(report)],
     )
     return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
 

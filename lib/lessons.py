@@ -29,5 +29,6 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("linear", "pages/linear.py", "📏"),
     Lesson("training", "pages/training.py", "🔁"),
     Lesson("regression", "pages/regression.py", "📈"),
+    Lesson("layers", "pages/layers.py", "🧱"),
     Lesson("design", "pages/design.py", "👕"),
 )

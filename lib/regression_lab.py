@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from lib import data as data_mod
 from lib.device import DEVICE  # sets GPU memory growth before the first tensor is made
-from lib.engine import GATE  # one process-wide limit on concurrent training jobs
+from lib.engine import GATE, EpochReporter  # GATE: one process-wide limit on concurrent training jobs
 from lib.models import build_optimizer
 from lib.pool import OptimizerReset, Pool
 from lib.specs import FitSpec, OptimizerSpec
@@ -291,12 +291,11 @@ class FitResult:
         return len(self.history.get("loss", []))
 
 
-class _Progress(keras.callbacks.Callback):
+class _Progress(EpochReporter):
     """Times each epoch and forwards its losses to the page's live chart."""
 
     def __init__(self, report: Reporter | None) -> None:
-        super().__init__()
-        self.report = report
+        super().__init__(report)
         self.seconds: list[float] = []
         self._start = 0.0
 
@@ -305,8 +304,7 @@ class _Progress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.seconds.append(time.perf_counter() - self._start)
-        if self.report is not None:
-            self.report("epoch", (epoch, {k: float(v) for k, v in (logs or {}).items()}))
+        super().on_epoch_end(epoch, logs)
 
 
 def _finite(values: object) -> bool:

@@ -27,6 +27,7 @@ import tensorflow as tf
 
 from lib import data as data_mod
 from lib import device  # noqa: F401  (sets GPU memory growth before the first tensor is built)
+from lib.engine import EpochReporter
 from lib.specs import FitSpec, check, clean
 
 Reporter = Callable[[str, object], None]
@@ -266,18 +267,16 @@ class BatchRun:
     extras: dict = field(default_factory=dict)
 
 
-class EpochLog(keras.callbacks.Callback):
+class EpochLog(EpochReporter):
     """Reads ``optimizer.iterations`` after every epoch and passes the epoch on to the page."""
 
     def __init__(self, report: Reporter | None = None) -> None:
-        super().__init__()
-        self.report = report
+        super().__init__(report)
         self.iterations: list[int] = []
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.iterations.append(int(self.model.optimizer.iterations))
-        if self.report is not None:
-            self.report("epoch", (epoch, {k: float(v) for k, v in (logs or {}).items()}))
+        super().on_epoch_end(epoch, logs)
 
 
 def run_batches(spec: BatchSpec, report: Reporter | None = None) -> BatchRun:

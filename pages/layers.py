@@ -1,0 +1,334 @@
+import pandas as pd
+import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
+import streamlit as st
+
+from lib import layers_compile as cmp
+from lib import layers_functional as fn
+from lib import layers_lab as lab
+from lib import ui
+from lib.codegen import layers as code
+from lib.figures import layers as figs
+from lib.i18n import t
+
+fmt, shape_text = lab.fmt, lab.shape_text
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def anatomy_for(spec: lab.DenseSpec) -> lab.AnatomyResult:
+    return lab.anatomy(spec)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def sequential_for(spec: lab.SeqSpec) -> lab.SeqResult:
+    return lab.sequential_models(spec)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def functional_for(scale: str) -> tuple[lab.ModelInfo, lab.ModelInfo]:
+    return fn.describe_multi_input(scale), fn.describe_multi_output(scale)
+
+
+def wrong(error: ValueError) -> None:
+    st.error(str(error), icon="⚠️")
+    st.stop()
+
+
+def tf_error(error: lab.TFError | None) -> None:
+    if error is not None:
+        ui.show_tf_error(error.message, error.kind)
+
+
+def diagram(info: lab.ModelInfo, outputs: tuple[str, ...] = ()) -> None:
+    st.graphviz_chart(figs.model_dot(info.layers, t("layers.params_box"), outputs), width="stretch")
+
+
+def summary(info: lab.ModelInfo) -> None:
+    st.caption(t("layers.summary_caption", name=info.name))
+    st.code(info.summary, language=None)
+
+
+def weights_text(state: lab.LayerState) -> str:
+    if not state.weight_shapes:
+        return "[]"
+    return ", ".join(f"{name} {shape_text(shape)}" for name, shape in zip(("W", "b"), state.weight_shapes,
+                                                                            strict=False))
+
+
+st.title(t("layers.title"))
+st.markdown(t("layers.intro"))
+
+# --------------------------------------------------------------------------- 1. anatomy of a layer
+st.header(t("layers.s1_header"), divider="gray")
+st.markdown(t("layers.s1_text"))
+with st.expander(t("layers.s1_class"), expanded=True, icon="🧱"):
+    st.code(code.SIMPLE_DENSE_CLASS, language="python")
+
+c = st.columns(4, gap="medium")
+batch = ui.slider("sd_batch", t("layers.sd_batch"), *lab.BATCH_RANGE, 128, container=c[0])
+features = ui.slider("sd_features", t("layers.sd_features"), *lab.FEATURE_RANGE, 784, container=c[1])
+units = ui.slider("sd_units", t("layers.sd_units"), *lab.UNIT_RANGE, 512, container=c[2])
+activation = ui.select("sd_act", t("layers.sd_act"), lab.DENSE_ACTIVATIONS, "relu",
+                       format_func=code.ACTIVATION_CODE.get, container=c[3])
+second = ui.radio("sd_second", t("layers.sd_second"), lab.SECOND_CALLS, "same",
+                  format_func=lambda choice: t(f"layers.second_{choice}"), horizontal=True)
+try:
+    dspec = lab.DenseSpec(batch=batch, features=features, units=units, activation=activation, second=second)
+except ValueError as error:
+    wrong(error)
+anat = anatomy_for(dspec)
+
+m = st.columns(4)
+m[0].metric(t("layers.m_w_shape"), shape_text(anat.w_shape), border=True)
+m[1].metric(t("layers.m_b_shape"), shape_text(anat.b_shape), border=True)
+m[2].metric(t("layers.m_out_shape"), shape_text(anat.first.output_shape), border=True)
+m[3].metric(t("layers.m_params"), f"{anat.params:,}", border=True)
+st.markdown(t("layers.s1_params", features=dspec.features, units=dspec.units, params=f"{anat.params:,}"))
+
+steps = [
+    (t("layers.step_created"), code.dense_create_line(dspec), anat.created),
+    (t("layers.step_first"), code.dense_first_line(dspec), anat.first),
+    (t("layers.step_second"), code.dense_second_line(dspec), anat.second),
+]
+st.markdown(f"**{t('layers.s1_steps')}**")
+st.table(pd.DataFrame(
+    [{t("layers.col_step"): name, t("layers.col_code"): line, t("layers.col_built"): str(state.built),
+      t("layers.col_builds"): state.build_calls, t("layers.col_weights"): weights_text(state),
+      t("layers.col_output"): "—" if state.output_shape is None else shape_text(state.output_shape)}
+     for name, line, state in steps]
+).set_index(t("layers.col_step")))
+if anat.error is None:
+    st.success(t("layers.s1_built_once", builds=anat.second.build_calls), icon="✅")
+else:
+    st.warning(t("layers.s1_refused", features=dspec.features, more=dspec.features + 1), icon="🚫")
+    tf_error(anat.error)
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.plotly_chart(figs.shape_figure(dspec.batch, dspec.features, dspec.units, {
+        "x": t("layers.fig_x"), "W": "W", "b": "b", "y": t("layers.fig_y")}), key="shapes")
+    st.caption(t("layers.fig_log_note"))
+with right:
+    st.markdown(t("layers.s1_output", n=lab.PREVIEW))
+    st.code("[" + ", ".join(f"{v:.4f}" for v in anat.output_row) + ", ...]", language=None, wrap_lines=True)
+    if anat.rows_equal and dspec.batch > 1:
+        st.caption(t("layers.s1_rows_equal"))
+    st.caption(t("layers.s1_w_stats", mean=fmt(anat.w_mean, 4), std=fmt(anat.w_std, 4)))
+ui.code_panel(code.dense_code(dspec), "simple_dense.py", "dense")
+
+# --------------------------------------------------------------------------- 2. models from layers
+st.header(t("layers.s2_header"), divider="gray")
+st.markdown(t("layers.s2_text"))
+c = st.columns(3, gap="medium")
+seq_units = ui.slider("seq_units", t("layers.seq_units"), *lab.SEQ_UNIT_RANGE, 100, container=c[0])
+seq_act = ui.select("seq_act", t("layers.seq_act"), lab.SEQ_ACTIVATIONS, "sigmoid", container=c[1])
+with c[2]:
+    st.write("")  # lines the toggle up with the other controls
+    seq_flatten = ui.toggle("seq_flatten", t("layers.seq_flatten"), value=False)
+try:
+    sspec = lab.SeqSpec(units=seq_units, activation=seq_act, flatten=seq_flatten)
+except ValueError as error:
+    wrong(error)
+seqs = sequential_for(sspec)
+
+m = st.columns(3)
+for column, style in zip(m, lab.STYLES, strict=True):
+    column.metric(t(f"layers.style_{style}"), f"{seqs.styles[style].params:,}", border=True)
+counts = {info.params for info in seqs.styles.values()}
+if len(counts) == 1:
+    st.success(t("layers.s2_equal", params=f"{counts.pop():,}"), icon="✅")
+else:
+    st.error(t("layers.s2_unequal"))
+st.markdown(t("layers.s2_formula", units=sspec.units, hidden=f"{sspec.hidden_params:,}",
+              output=f"{sspec.output_params:,}", total=f"{sspec.hidden_params + sspec.output_params:,}"))
+if sspec.flatten:
+    st.caption(t("layers.s2_flatten_note"))
+
+tabs = st.tabs([t(f"layers.style_{style}") for style in lab.STYLES])
+for tab, style in zip(tabs, lab.STYLES, strict=True):
+    with tab:
+        st.markdown(t(f"layers.style_{style}_text"))
+        st.code(code.style_snippet(sspec, style), language="python")
+        summary(seqs.styles[style])
+
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.markdown(f"**{t('layers.s2_diagram')}**")
+    diagram(seqs.styles["inline"], outputs=("output",))
+with right:
+    st.markdown(t("layers.s2_diagram_text"))
+ui.code_panel(code.three_ways_code(sspec), "three_ways.py", "three")
+
+st.subheader(t("layers.s2_my_header"))
+st.markdown(t("layers.s2_my_text"))
+st.code(code.MY_SEQUENTIAL_CLASS, language="python")
+m = st.columns(3)
+m[0].metric(t("layers.m_diff_before"), f"{seqs.diff_before:.4g}", border=True)
+m[1].metric(t("layers.m_diff_after"), f"{seqs.diff_after:.4g}", border=True)
+m[2].metric(t("layers.m_my_params"), f"{seqs.my_params:,}", border=True)
+if seqs.diff_after == 0.0:
+    st.success(t("layers.s2_same_outputs", rows=lab.COMPARE_ROWS), icon="✅")
+else:
+    st.warning(t("layers.s2_close_outputs", diff=f"{seqs.diff_after:.3g}"))
+st.plotly_chart(figs.probabilities_figure(seqs.seq_output[0], seqs.my_output[0], {
+    "first": "keras.Sequential", "second": "MySequential", "x": t("layers.fig_class"),
+    "y": t("layers.fig_probability")}), key="probabilities")
+st.caption(t("layers.s2_my_caption"))
+ui.code_panel(code.my_sequential_code(sspec), "my_sequential.py", "mysequential")
+
+# --------------------------------------------------------------------------- 3. compile: strings or objects
+st.header(t("layers.s3_header"), divider="gray")
+st.markdown(t("layers.s3_text"))
+KIND, STRING, OBJECT = t("layers.col_kind"), t("layers.col_string"), t("layers.col_object")
+st.table(pd.DataFrame(
+    [{KIND: t(f"layers.kind_{kind}"), STRING: text, OBJECT: obj} for kind, text, obj in code.COMPILE_TABLE]
+).set_index(KIND))
+st.markdown(t("layers.s3_when"))
+
+c = st.columns([2, 2, 3, 3, 2], gap="small")
+cmp_opt = ui.select("cmp_opt", t("layers.cmp_opt"), cmp.CMP_OPTIMIZERS, "rmsprop", container=c[0])
+cmp_lr = ui.select("cmp_lr", t("layers.cmp_lr"), cmp.CMP_RATES, "default", container=c[1],
+                   format_func=lambda rate: t("layers.lr_default") if rate == "default" else rate)
+cmp_loss = ui.select("cmp_loss", t("layers.cmp_loss"), cmp.CMP_LOSSES, "builtin", container=c[2],
+                     format_func=lambda name: code.LOSS_CODE[name].removeprefix("keras.losses."))
+cmp_metric = ui.select("cmp_metric", t("layers.cmp_metric"), cmp.CMP_METRICS, "sparse_acc", container=c[3],
+                       format_func=lambda name: code.METRIC_CODE[name].removeprefix("keras.metrics."))
+cmp_epochs = ui.slider("cmp_epochs", t("layers.cmp_epochs"), 1, 20, 5, container=c[4])
+try:
+    ospec = cmp.CompileSpec(form="object", optimizer=cmp_opt, learning_rate=cmp.rate_value(cmp_lr), loss=cmp_loss,
+                            metric=cmp_metric, epochs=cmp_epochs)
+except ValueError as error:
+    wrong(error)
+sspec_str = ospec.as_form("string")
+
+for form, spec in (("string", sspec_str), ("object", ospec)):  # full width: object lines run long
+    st.markdown(f"**{t(f'layers.by_{form}')}**")
+    st.code(code.compile_line(spec), language="python")
+left, right = st.columns(2, gap="large")
+
+runs = {form: ui.train(spec, run=cmp.train_compiled) for form, spec in (("string", sspec_str), ("object", ospec))}
+ui.run_notices(runs["object"])
+for form, column in zip(("string", "object"), (left, right), strict=True):
+    run = runs[form]
+    with column:
+        st.markdown(f"**{t(f'layers.by_{form}')}**")
+        mc = st.columns(2)
+        mc[0].metric(t("layers.m_optimizer"), run.optimizer_class, border=True)
+        mc[1].metric(t("layers.m_lr"), f"{run.learning_rate:g}", border=True)
+        st.caption(t("layers.loss_is", loss=run.loss_name))
+        if run.error is None:
+            mc = st.columns(2)
+            mc[0].metric(t("layers.m_val_loss"), fmt(run.history["val_loss"][-1]), border=True)
+            metric_name = cmp.metric_keys(run.history)[0]
+            mc[1].metric(t("layers.m_val_metric", name=metric_name), fmt(run.history[f"val_{metric_name}"][-1]),
+                         border=True)
+tf_error(runs["object"].error)
+if runs["object"].error is not None:
+    st.info(t("layers.s3_accuracy_trap"), icon="🪤")
+else:
+    diff = cmp.same_history(runs["string"].history, runs["object"].history)
+    if diff == 0.0:
+        st.success(t("layers.s3_identical"), icon="✅")
+    elif diff is not None and diff < 1e-4:
+        st.success(t("layers.s3_nearly", diff=f"{diff:.2g}"), icon="✅")
+    elif diff is not None:
+        st.info(t("layers.s3_different", diff=fmt(diff)), icon="↔️")
+    peak = cmp.overshoot(runs["object"].history)
+    if peak is not None:
+        st.warning(t("layers.s3_worse", peak=fmt(peak), chance=fmt(cmp.CHANCE_LOSS, 2)), icon="💥")
+    st.plotly_chart(figs.compare_history_figure(
+        {t("layers.by_string"): runs["string"].history, t("layers.by_object"): runs["object"].history},
+        {"x": t("layers.fig_epoch"), "y": t("layers.fig_loss"), "train": t("layers.fig_train"),
+         "val": t("layers.fig_val")}), key="compile_history")
+
+    st.markdown(t("layers.s3_eval_predict"))
+    rows = []
+    for form in ("string", "object"):
+        run = runs[form]
+        rows.append({t("layers.col_model"): t(f"layers.by_{form}"),
+                     "evaluate()": ", ".join(f"{k}={fmt(v)}" for k, v in sorted(run.evaluation.items())),
+                     "predict()": " ".join(str(int(p)) for p in run.predicted)})
+    rows.append({t("layers.col_model"): t("layers.labels_row"), "evaluate()": "",
+                 "predict()": " ".join(str(int(v)) for v in runs["string"].labels)})
+    st.table(pd.DataFrame(rows).set_index(t("layers.col_model")))
+st.caption(t("layers.s3_caption"))
+ui.code_panel(code.compile_code(ospec), "compile_string_or_object.py", "compile")
+
+# --------------------------------------------------------------------------- 4. functional API
+st.header(t("layers.s4_header"), divider="gray")
+st.markdown(t("layers.s4_text"))
+c = st.columns([2, 2, 2, 3], gap="medium")
+fn_scale = ui.radio("fn_scale", t("layers.fn_scale"), fn.SCALES, "small", container=c[0],
+                    format_func=lambda scale: t(f"layers.scale_{scale}"))
+fn_samples = ui.slider("fn_samples", t("layers.fn_samples"), *fn.SAMPLE_RANGE, 256, 64, container=c[1])
+fn_epochs = ui.slider("fn_epochs", t("layers.fn_epochs"), *fn.EPOCH_RANGE, 2, container=c[2])
+with c[3]:
+    fn_weights = ui.toggle("fn_weights", t("layers.fn_weights"), value=True)
+    fn_train = ui.toggle("fn_train", t("layers.fn_train"), value=False)
+try:
+    fspec = fn.FunctionalSpec(scale=fn_scale, samples=fn_samples, epochs=fn_epochs, loss_weights=fn_weights)
+except ValueError as error:
+    wrong(error)
+multi_in, multi_out = functional_for(fspec.scale)
+if fspec.scale == "course":
+    st.info(t("layers.s4_course_note"), icon="🐢")
+if not fn_train:
+    st.caption(t("layers.s4_train_off"))
+
+hist_labels = {"x": t("layers.fig_epoch"), "y": t("layers.fig_loss"), "val": t("layers.fig_val")}
+
+st.subheader(t("layers.s4_in_header"))
+st.markdown(t("layers.s4_in_text"))
+left, right = st.columns([3, 2], gap="large")
+with left:
+    diagram(multi_in, outputs=("answer",))
+with right:
+    st.metric(t("layers.m_params"), f"{multi_in.params:,}", border=True)
+    st.code(code.MULTI_INPUT_COMPILE, language="python", wrap_lines=True)
+    st.caption(t("layers.s4_in_fit"))
+with st.expander(t("layers.summary_expander", name=multi_in.name), icon="📋"):
+    summary(multi_in)
+if fn_train:
+    run_in = ui.train(fspec, run=fn.train_multi_input)
+    ui.run_notices(run_in)
+    m = st.columns(3)
+    m[0].metric(t("layers.m_loss"), fmt(run_in.history["loss"][-1]), border=True)
+    m[1].metric(t("layers.m_val_loss"), fmt(run_in.history["val_loss"][-1]), border=True)
+    m[2].metric(t("layers.m_seconds"), f"{run_in.seconds:.1f} s", border=True)
+    st.plotly_chart(figs.history_figure(run_in.history, ["loss"], {"loss": "loss"}, hist_labels),
+                    key="history_in")
+    st.caption(t("layers.s4_in_caption", answers=fspec.sizes.answer_vocab))
+ui.code_panel(code.multi_input_code(fspec), "multi_input.py", "multi_in")
+
+st.subheader(t("layers.s4_out_header"))
+st.markdown(t("layers.s4_out_text"))
+left, right = st.columns([3, 2], gap="large")
+with left:
+    diagram(multi_out, outputs=fn.OUTPUTS)
+with right:
+    st.metric(t("layers.m_params"), f"{multi_out.params:,}", border=True)
+    st.code(code.multi_output_compile(fspec), language="python", wrap_lines=True)
+    st.caption(t("layers.s4_out_losses"))
+with st.expander(t("layers.summary_expander", name=multi_out.name), icon="📋"):
+    summary(multi_out)
+if fn_train:
+    run_out = ui.train(fspec, run=fn.train_multi_output)
+    ui.run_notices(run_out)
+    per_output = fn.output_losses(run_out.history)
+    st.markdown(t("layers.s4_history_keys", keys=", ".join(f"`{k}`" for k in run_out.history)))
+    m = st.columns(len(per_output) + 1)
+    m[0].metric("loss", fmt(run_out.history["loss"][-1]), border=True)
+    for column, key in zip(m[1:], per_output, strict=True):
+        column.metric(key, fmt(run_out.history[key][-1]), border=True)
+    names = {f"{name}_loss": f"{name}_loss" for name in fn.OUTPUTS} | {"loss": "loss"}
+    st.plotly_chart(figs.history_figure(run_out.history, ["loss", *per_output], names, hist_labels, log_y=True),
+                    key="history_out")
+    weights = fspec.weights
+    total = fn.weighted_total(run_out.evaluation, weights)
+    terms = " + ".join(f"{weights[name]:g} × {fmt(run_out.evaluation[f'{name}_loss'])}" for name in fn.OUTPUTS)
+    st.markdown(t("layers.s4_weighted", terms=terms, total=fmt(total), loss=fmt(run_out.evaluation["loss"])))
+    st.caption(t("layers.s4_out_caption"))
+ui.code_panel(code.multi_output_code(fspec), "multi_output.py", "multi_out")
+
+# --------------------------------------------------------------------------- recap
+st.header(t("layers.recap_header"), divider="gray")
+st.markdown(t("layers.recap"))
