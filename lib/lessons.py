@@ -31,4 +31,5 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("regression", "pages/regression.py", "📈"),
     Lesson("layers", "pages/layers.py", "🧱"),
     Lesson("design", "pages/design.py", "👕"),
+    Lesson("optimizers", "pages/optimizers.py", "🏃"),
 )
