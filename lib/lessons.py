@@ -32,4 +32,6 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("layers", "pages/layers.py", "🧱"),
     Lesson("design", "pages/design.py", "👕"),
     Lesson("optimizers", "pages/optimizers.py", "🏃"),
+    Lesson("saving", "pages/saving.py", "💾"),
+    Lesson("evaluation", "pages/evaluation.py", "🎯"),
 )

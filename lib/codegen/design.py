@@ -26,7 +26,7 @@ def optimizer_code(name: str, lr: float) -> str:
     return _OPTIMIZERS[name].format(lr=lr)
 
 
-def _data(images: int, fallback: bool = False) -> str:
+def split_code(images: int, fallback: bool = False) -> str:
     """Load, subsample, scale to 0..1 and split as the course does."""
     if fallback:
         total, load = 1797, '''from sklearn.datasets import load_digits
@@ -120,7 +120,7 @@ def _shape(fallback: bool) -> tuple[int, int]:
 def data_code(images: int, fallback: bool = False) -> str:
     """Section 1: load, subsample, scale, split; shapes and images per class."""
     return f'''{_IMPORTS}
-{_data(images, fallback)}
+{split_code(images, fallback)}
 print("training:", train_scaled.shape, "validation:", val_scaled.shape)
 print("pixels from", train_scaled.min(), "to", train_scaled.max())
 print("images per class (training):", np.bincount(train_target, minlength=10))
@@ -139,7 +139,7 @@ def design_code(spec: lab.DesignSpec, fallback: bool = False) -> str:
                if (spec.optimizer, spec.learning_rate) == ("rmsprop", 0.001) else "")
     return f'''{_IMPORTS}from sklearn.metrics import confusion_matrix
 
-{_data(spec.images, fallback)}{reshape}{_TRAIN}
+{split_code(spec.images, fallback)}{reshape}{_TRAIN}
 
 # Seeded initializers: the same settings start from the same weights on every run
 model = keras.Sequential([
@@ -165,7 +165,7 @@ def compare_code(spec: sr.CompareSpec, fallback: bool = False) -> str:
     model_spec = spec.design("relu", 0)
     compile_ = _compile("rmsprop", 0.001, "        ")
     return f'''{_IMPORTS}
-{_data(spec.images, fallback)}{_TRAIN}
+{split_code(spec.images, fallback)}{_TRAIN}
 
 SEEDS = {spec.seeds}
 results = {{"sigmoid": [], "relu": []}}
@@ -192,7 +192,7 @@ def gradient_code(spec: sr.GradientSpec, images: int, fallback: bool = False) ->
     shape = _shape(fallback)
     return f'''{_IMPORTS}import tensorflow as tf
 
-{_data(images, fallback)}
+{split_code(images, fallback)}
 # The slopes: the tape differentiates each activation on a grid of z
 z = tf.Variable(tf.linspace(-6.0, 6.0, 241))
 for name in ("sigmoid", "relu"):
@@ -225,7 +225,7 @@ def batchnorm_code(spec: fur.BatchNormSpec, fallback: bool = False) -> str:
     """Going further: the same deep stack without and with BatchNormalization."""
     shape = _shape(fallback)
     return f'''{_IMPORTS}
-{_data(spec.images, fallback)}{_TRAIN}
+{split_code(spec.images, fallback)}{_TRAIN}
 
 histories = {{}}
 for batchnorm in (False, True):
@@ -266,7 +266,7 @@ def ensemble_code(spec: fur.EnsembleSpec, fallback: bool = False) -> str:
     """Going further: several seeds of the course's model, their probabilities averaged."""
     model_spec = spec.design(0)
     return f'''{_IMPORTS}
-{_data(spec.images, fallback)}{_TRAIN}
+{split_code(spec.images, fallback)}{_TRAIN}
 
 probabilities = []
 for seed in range({spec.members}):
@@ -291,7 +291,7 @@ def search_code(spec: fur.SearchSpec, fallback: bool = False) -> str:
     compile_ = _compile("rmsprop", 0.001, "    ").replace("learning_rate=0.001", "learning_rate=learning_rate")
     return f'''{_IMPORTS}import pandas as pd
 
-{_data(spec.images, fallback)}{_TRAIN}
+{split_code(spec.images, fallback)}{_TRAIN}
 
 rng = np.random.default_rng({spec.seed})  # the search's own seed: the same trials every time
 rows = []

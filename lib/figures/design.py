@@ -36,7 +36,7 @@ def image_grid(images: np.ndarray, titles: Sequence[str], cols: int = 5, row_hei
     return fig
 
 
-def history_figure(history: Mapping[str, Sequence[float]], labels: Mapping[str, str]) -> go.Figure:
+def history_figure(history: Mapping[str, Sequence[float]], labels: Mapping[str, str], height: int = 330) -> go.Figure:
     """Loss (left) and accuracy (right) per epoch, training and validation."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["loss"], labels["accuracy"]), horizontal_spacing=0.1)
     for col, key in ((1, "loss"), (2, "accuracy")):
@@ -45,9 +45,10 @@ def history_figure(history: Mapping[str, Sequence[float]], labels: Mapping[str, 
             fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines+markers",
                                      name=name, line=dict(color=colour, width=2.5), showlegend=col == 1,
                                      legendgroup=name), row=1, col=col)
-    base(fig, None, height=330)
+    base(fig, None, height=height)
     fig.update_layout(margin=dict(t=60), legend=dict(y=1.12))
-    fig.update_xaxes(title_text=labels["epoch"], dtick=1, gridcolor=GRID)
+    fig.update_xaxes(title_text=labels["epoch"], dtick=1 if len(history.get("loss", [])) <= 12 else 2,
+                     gridcolor=GRID)
     fig.update_yaxes(gridcolor=GRID)
     return fig
 
