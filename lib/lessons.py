@@ -32,6 +32,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("layers", "pages/layers.py", "🧱"),
     Lesson("design", "pages/design.py", "👕"),
     Lesson("optimizers", "pages/optimizers.py", "🏃"),
+    Lesson("callbacks", "pages/callbacks.py", "⏱️"),
     Lesson("saving", "pages/saving.py", "💾"),
     Lesson("evaluation", "pages/evaluation.py", "🎯"),
 )

@@ -27,9 +27,14 @@ def _main_text(page) -> str:
 
 
 def _upload(page, name: str, data: bytes) -> str:
+    before = _main_text(page)
     page.locator(UPLOAD_INPUT).set_input_files({"name": name, "mimeType": "application/octet-stream",
                                                 "buffer": data})
-    page.wait_for_timeout(300)
+    # The upload and the rerun it triggers take a moment on a busy machine: wait
+    # until the page has reacted to this file, not just until a run finished.
+    page.wait_for_function(
+        "before => { const t = document.querySelector('[data-testid=\"stMain\"]').innerText;"
+        " return t !== before && !t.includes('No file yet'); }", arg=before, timeout=60_000)
     _settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     return _main_text(page)

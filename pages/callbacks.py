@@ -1,0 +1,313 @@
+import inspect
+import os
+
+import pandas as pd
+import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
+import streamlit as st
+
+from lib import callbacks_files as files
+from lib import callbacks_lab as lab
+from lib import callbacks_trace as trace
+from lib import ui
+from lib.codegen import callbacks as code
+from lib.figures import callbacks as figs
+from lib.i18n import t
+
+fmt, fmt_lr = lab.fmt, lab.fmt_lr
+
+
+FOLDER_KEY = "_cb_folder"  # session state, not widgets: never in the URL
+GENERATION_KEY = "_cb_ck_generation"
+
+
+def session_folder() -> files.SessionFolder:
+    """This learner's private folder; it is deleted when the session ends."""
+    folder = st.session_state.get(FOLDER_KEY)
+    if folder is None or not folder.alive:
+        folder = files.SessionFolder()
+        st.session_state[FOLDER_KEY] = folder
+    folder.touch()
+    return folder
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def checkpoint_score(path: str, stamp: int, setup: lab.Setup, weights_only: bool) -> dict:
+    # ``stamp`` (the file's mtime) keeps a rewritten file from being served an old score.
+    return lab.evaluate_checkpoint(path, setup, weights_only)
+
+
+def train(callback: lab.Callback) -> lab.Outcome:
+    return ui.train(lab.Experiment(setup, callback), run=lab.run_experiment)
+
+
+def labels() -> dict:
+    keys = ("train", "validation", "loss", "accuracy", "val_loss", "val_accuracy", "epoch", "lr", "best", "stop",
+            "patience", "warmup",
+            "saved", "picked", "from_train", "from_val", "updates", "count", "value")
+    return {k: t(f"callbacks.fig.{k}") for k in keys}
+
+
+def effect_text(effect: str, values: tuple) -> str:
+    shown = [fmt_lr(v) if effect == "lr_cut" else fmt(v) if isinstance(v, float) else v for v in values]
+    return t(f"callbacks.effect.{effect}", **{f"v{i}": v for i, v in enumerate(shown)})
+
+
+def monitor_select(key: str, default: str, container) -> str:  # noqa: ANN001
+    return ui.select(key, t("callbacks.monitor"), lab.MONITORS, default, container=container)
+
+
+L = labels()
+st.title(t("callbacks.title"))
+st.markdown(t("callbacks.intro"))
+
+# --------------------------------------------------------------------------- 1. the experiment
+st.header(t("callbacks.s1_header"), divider="gray")
+st.markdown(t("callbacks.s1_text"))
+c = st.columns(4, gap="medium")
+data = ui.select("cb_data", t("callbacks.data_label"), lab.DATASETS, "fashion_mnist",
+                 format_func=lambda d: t(f"callbacks.data.{d}"), container=c[0])
+rows = ui.select("cb_rows", t("callbacks.rows"), lab.ROWS, 300, container=c[1])
+units = ui.select("cb_units", t("callbacks.units"), lab.UNITS, 256, container=c[2])
+rate = ui.select("cb_lr", t("callbacks.lr"), lab.LEARNING_RATES, 0.001, format_func=fmt_lr, container=c[3])
+c = st.columns(4, gap="medium")
+epochs = ui.select("cb_epochs", t("callbacks.epochs"), lab.EPOCHS, 40, container=c[0])
+batch = ui.select("cb_batch", t("callbacks.batch"), lab.BATCH_SIZES, 32, container=c[1])
+seed = ui.number("cb_seed", t("callbacks.seed"), 0, 9999, 0, 1, container=c[2])
+try:
+    setup = lab.Setup(data=data, rows=rows, units=units, epochs=epochs, batch_size=batch, learning_rate=rate,
+                      seed=int(seed))
+except ValueError as error:
+    st.error(t("callbacks.bad_settings", message=str(error)), icon="⚠️")
+    st.stop()
+
+base_run = train(lab.Progress(per_batch=False))
+ui.run_notices(base_run)  # every section trains this setup: said once
+curve = base_run.curve
+if lab.exploded(base_run):
+    st.warning(t("callbacks.lr_too_big", lr=fmt_lr(setup.learning_rate), loss=f"{lab.peak_loss(base_run):.3g}",
+                 start=f"{lab.START_LOSS:.2f}"), icon="💥")
+low = lab.best_index(curve["val_loss"], "min")
+m = st.columns(4)
+m[0].metric(t("callbacks.m_rows"), f"{setup.train_rows} / {setup.rows - setup.train_rows}", border=True)
+m[1].metric(t("callbacks.m_low_epoch"), "–" if low is None else low + 1, border=True)
+m[2].metric(t("callbacks.m_low_val"), fmt(None if low is None else curve["val_loss"][low]), border=True)
+m[3].metric(t("callbacks.m_last_val"), fmt(curve["val_loss"][-1]), border=True)
+st.plotly_chart(figs.curves_figure(base_run.history, L, best=None if low is None else low + 1), key="cb_base_fig")
+if low is not None and low + 1 < base_run.epochs_run:
+    st.caption(t("callbacks.s1_caption", epoch=low + 1, low=fmt(curve["val_loss"][low]),
+                 last=fmt(curve["val_loss"][-1]), epochs=base_run.epochs_run, train=fmt(curve["loss"][-1])))
+else:
+    st.info(t("callbacks.s1_no_overfit"), icon="ℹ️")
+ui.code_panel(code.baseline_code(setup), "overfit_baseline.py", "cb_base")
+
+# --------------------------------------------------------------------------- 2. EarlyStopping
+st.header(t("callbacks.s2_header"), divider="gray")
+st.markdown(t("callbacks.s2_text"))
+left, right = st.columns([1, 2.2], gap="large")
+with left.container(border=True):
+    es_patience = ui.slider("cb_es_patience", t("callbacks.patience"), 0, 30, 5, 1)
+    es_monitor = monitor_select("cb_es_monitor", "val_loss", None)
+    es_mode = ui.radio("cb_es_mode", t("callbacks.mode"), lab.MODES, "auto", horizontal=True)
+    es_delta = ui.select("cb_es_delta", t("callbacks.min_delta"), (0.0, 0.001, 0.01, 0.05, 0.1), 0.0)
+    es_start = ui.slider("cb_es_start", t("callbacks.start_from_epoch"), 0, max(1, setup.epochs - 1), 0, 1)
+    es_restore = ui.toggle("cb_es_restore", t("callbacks.restore"), value=True)
+es = lab.EarlyStop(monitor=es_monitor, min_delta=es_delta, patience=es_patience, mode=es_mode,
+                   restore_best_weights=es_restore, start_from_epoch=es_start)
+es_run = train(es)
+stopped = es_run.stopped_epoch > 0
+best = None if es_run.best_epoch is None else es_run.best_epoch + 1
+before, after = es_run.score_before, es_run.score
+with right:
+    m = st.columns(2)
+    m[0].metric(t("callbacks.m_stop"), es_run.stopped_epoch + 1 if stopped else t("callbacks.never"), border=True)
+    m[1].metric(t("callbacks.m_best", monitor=es_monitor), "–" if best is None else best, border=True)
+    m = st.columns(2)
+    m[0].metric(t("callbacks.m_mode"), f"{es_mode} → {es_run.mode}" if es_mode == "auto" else es_run.mode,
+                border=True)
+    m[1].metric(t("callbacks.m_epochs_run"), f"{es_run.epochs_run} / {setup.epochs}", border=True)
+    if stopped:
+        st.caption(t("callbacks.es_stopped", stopped=es_run.stopped_epoch, epoch=es_run.stopped_epoch + 1,
+                     best=best, patience=es_patience, monitor=es_monitor))
+    else:
+        st.caption(t("callbacks.es_ran_on", epochs=es_run.epochs_run, patience=es_patience))
+st.plotly_chart(figs.curves_figure(es_run.history, L, best=best, stop=es_run.stopped_epoch + 1 if stopped else None,
+                                   warmup=es_start), key="cb_es_fig")
+score = pd.DataFrame([
+    {t("callbacks.col_weights"): t("callbacks.weights_last", epoch=es_run.epochs_run),
+     "val_loss": fmt(before.get("loss")), "val_accuracy": fmt(before.get("accuracy"))},
+    {t("callbacks.col_weights"): t("callbacks.weights_final"),
+     "val_loss": fmt(after.get("loss")), "val_accuracy": fmt(after.get("accuracy"))},
+])
+st.dataframe(score, hide_index=True, width="stretch")
+if es_restore and best is not None:
+    st.success(t("callbacks.es_restored", epoch=best, before=fmt(before.get("loss")), after=fmt(after.get("loss"))),
+               icon="⏪")
+elif not es_restore:
+    st.info(t("callbacks.es_not_restored", epoch=es_run.epochs_run), icon="ℹ️")
+if es_monitor in ("loss", "accuracy"):
+    st.warning(t("callbacks.es_train_metric", monitor=es_monitor), icon="🔍")
+if es_mode != "auto" and es_mode != ("max" if es_monitor.endswith("accuracy") else "min"):
+    st.warning(t("callbacks.es_wrong_mode", monitor=es_monitor, mode=es_mode), icon="🔀")
+ui.code_panel(code.early_code(setup, es), "early_stopping.py", "cb_es")
+
+# --------------------------------------------------------------------------- 3. ModelCheckpoint
+st.header(t("callbacks.s3_header"), divider="gray")
+st.markdown(t("callbacks.s3_text"))
+c = st.columns(3, gap="medium")
+ck_monitor = monitor_select("cb_ck_monitor", "val_loss", c[0])
+ck_best = ui.toggle("cb_ck_best", t("callbacks.save_best_only"), value=True, container=c[1])
+ck_weights = ui.toggle("cb_ck_weights", t("callbacks.save_weights_only"), value=True, container=c[2])
+folder = session_folder()
+generation = st.session_state.get(GENERATION_KEY, 0)
+mc = lab.Checkpoint(monitor=ck_monitor, save_best_only=ck_best, save_weights_only=ck_weights, folder=str(folder.path),
+                    generation=generation)
+pick = None
+if lab.checkpoint_too_big(setup, mc):
+    st.warning(t("callbacks.ck_too_big", epochs=setup.epochs, mb=f"{lab.checkpoint_bytes(setup) / 1e6:.1f}",
+                 total=f"{lab.CHECKPOINT_BUDGET / 1e6:.0f}"), icon="💽")
+else:
+    mc_run = train(mc)
+    written = mc_run.checkpoints
+    if any(not os.path.exists(os.path.join(mc_run.checkpoint_dir, w[2])) for w in written) and generation < 100:
+        # Another setting ran since (a session keeps one run's files): train this one again.
+        st.session_state[GENERATION_KEY] = generation + 1
+        st.rerun()
+    size = sum(w[3] for w in written)
+    st.caption(t("callbacks.ck_written", n=len(written), epochs=mc_run.epochs_run, mb=f"{size / 1e6:.1f}",
+                 folder=os.path.basename(mc_run.checkpoint_dir)))
+    if not written:
+        st.info(t("callbacks.ck_none"), icon="ℹ️")
+    else:
+        left, right = st.columns([1, 1.4], gap="large")
+        table = pd.DataFrame([{t("callbacks.col_epoch"): e, ck_monitor: fmt(v), t("callbacks.col_file"): name,
+                               t("callbacks.col_size"): f"{b / 1024:.0f} KB"} for e, v, name, b in written])
+        left.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(written), 320))
+        by_epoch = {w[0]: w for w in written}
+        pick = ui.select("cb_ck_pick", t("callbacks.ck_pick"), list(by_epoch), written[-1][0],
+                         format_func=lambda e: t("callbacks.ck_pick_option", epoch=e, file=by_epoch[e][2]),
+                         container=right)
+        path = os.path.join(mc_run.checkpoint_dir, by_epoch[pick][2])
+        with right:
+            if os.path.exists(path):
+                loaded = checkpoint_score(path, os.stat(path).st_mtime_ns, setup, ck_weights)
+                m = st.columns(2)
+                m[0].metric(t("callbacks.m_loaded_loss"), fmt(loaded["loss"]),
+                            delta=t("callbacks.ck_history_says", value=fmt(mc_run.history["val_loss"][pick - 1])),
+                            delta_color="off", delta_arrow="off", border=True)
+                m[1].metric(t("callbacks.m_loaded_acc"), fmt(loaded["accuracy"]),
+                            delta=t("callbacks.ck_history_says", value=fmt(mc_run.history["val_accuracy"][pick - 1])),
+                            delta_color="off", delta_arrow="off", border=True)
+                st.caption(t("callbacks.ck_loaded_how_weights" if ck_weights else "callbacks.ck_loaded_how_model"))
+            else:
+                st.warning(t("callbacks.ck_gone"), icon="🧹")
+        st.plotly_chart(figs.checkpoint_figure(mc_run.history, ck_monitor, written, pick, L), key="cb_ck_fig")
+st.caption(t("callbacks.ck_private"))
+ui.code_panel(code.checkpoint_code(setup, mc, pick), "model_checkpoint.py", "cb_ck")
+
+# --------------------------------------------------------------------------- 4. ReduceLROnPlateau
+st.header(t("callbacks.s4_header"), divider="gray")
+st.markdown(t("callbacks.s4_text"))
+c = st.columns(5, gap="medium")
+lr_monitor = monitor_select("cb_lr_monitor", "val_loss", c[0])
+lr_factor = ui.slider("cb_lr_factor", t("callbacks.factor"), 0.1, 0.9, 0.5, 0.1, container=c[1])
+lr_patience = ui.slider("cb_lr_patience", t("callbacks.patience"), 0, 20, 3, 1, container=c[2])
+lr_min = ui.select("cb_lr_min", t("callbacks.min_lr"), lab.MIN_LRS, 1e-5, format_func=fmt_lr, container=c[3])
+lr_cooldown = ui.slider("cb_lr_cooldown", t("callbacks.cooldown"), 0, 10, 0, 1, container=c[4])
+rlr = lab.Plateau(monitor=lr_monitor, factor=lr_factor, patience=lr_patience, min_lr=lr_min, cooldown=lr_cooldown)
+rlr_run = train(rlr)
+st.plotly_chart(figs.plateau_figure(rlr_run.history, rlr_run.lr, lr_monitor, L), key="cb_lr_fig")
+cuts = lab.lr_cuts(rlr_run.lr)
+if cuts:
+    st.caption(t("callbacks.lr_cuts", n=len(cuts), cuts=", ".join(
+        t("callbacks.lr_cut_item", epoch=e, old=fmt_lr(a), new=fmt_lr(b)) for e, a, b in cuts)))
+else:
+    st.caption(t("callbacks.lr_no_cut", patience=lr_patience))
+st.caption(t("callbacks.lr_read", first=fmt_lr(rlr_run.lr[0]) if rlr_run.lr else "–",
+             last=fmt_lr(rlr_run.lr[-1]) if rlr_run.lr else "–"))
+if lr_min > 0 and rlr_run.lr and rlr_run.lr[-1] <= lr_min * (1 + 1e-6):
+    st.info(t("callbacks.lr_floor", min_lr=fmt_lr(lr_min)), icon="🧱")
+ui.code_panel(code.plateau_code(setup, rlr), "reduce_lr_on_plateau.py", "cb_lr")
+
+# --------------------------------------------------------------------------- 5. TensorBoard
+st.header(t("callbacks.s5_header"), divider="gray")
+st.markdown(t("callbacks.s5_text"))
+tb_hist = ui.toggle("cb_tb_hist", t("callbacks.tb_hist"), value=False)
+board = lab.Board(histograms=tb_hist)
+tb_run = train(board)
+logs = tb_run.board
+if logs is None or not logs.scalars:
+    st.warning(t("callbacks.tb_empty"), icon="📭")
+else:
+    st.plotly_chart(figs.board_figure(logs.scalars, tb_run.history, L), key="cb_tb_fig")
+    steps, values = logs.scalars.get("validation", {}).get("epoch_loss", ([], []))
+    gap = max((abs(float(v) - float(h)) for v, h in zip(values, tb_run.history["val_loss"], strict=False)),
+              default=0.0)
+    st.caption(t("callbacks.tb_same", n=len(values), gap=f"{gap:.1e}"))
+    left, right = st.columns([1.4, 1], gap="large")
+    left.dataframe(pd.DataFrame([{t("callbacks.col_file"): name, t("callbacks.col_size"): f"{b / 1024:.1f} KB"}
+                                 for name, b in logs.files]), hide_index=True, width="stretch")
+    with right:
+        st.download_button(t("callbacks.tb_download"), logs.zip_bytes, file_name="logs.zip", mime="application/zip",
+                           icon="📦", key="cb_tb_zip")
+        st.markdown(t("callbacks.tb_command"))
+        st.code(code.TENSORBOARD_SHELL, language="bash")
+        st.caption(t("callbacks.tb_notebook"))
+        st.code(code.TENSORBOARD_NOTEBOOK, language="python")
+    if tb_hist:
+        kernels = [tag for tag in logs.histograms.get("train", {}) if tag.endswith("kernel/histogram")]
+        cols = st.columns(max(1, len(kernels)))
+        for col, tag in zip(cols, kernels, strict=False):
+            h_steps, hists = logs.histograms["train"][tag]
+            col.plotly_chart(figs.histogram_figure(h_steps, hists, {**L, "title": tag.removesuffix("/histogram")}),
+                             key=f"cb_tb_hist_{tag}")
+        st.caption(t("callbacks.tb_hist_caption"))
+if not files.tensorboard_installed():
+    st.caption(t("callbacks.tb_core"))
+ui.code_panel(code.board_code(setup, board), "tensorboard_logs.py", "cb_tb")
+
+# --------------------------------------------------------------------------- 6. your own callback
+st.header(t("callbacks.s6_header"), divider="gray")
+st.markdown(t("callbacks.s6_text"))
+per_batch = ui.toggle("cb_own_batch", t("callbacks.own_batch"), value=False)
+own_cls = trace.BatchProgress if per_batch else trace.EpochProgress
+st.code(inspect.getsource(own_cls), language="python")
+own_run = train(lab.Progress(per_batch=per_batch))
+m = st.columns(3)
+m[0].metric(t("callbacks.m_updates"), len(own_run.updates), border=True)
+m[1].metric(t("callbacks.m_seconds"), f"{own_run.epoch_ms:.0f} ms", border=True)
+m[2].metric(t("callbacks.m_total"), f"{own_run.seconds:.2f} s", border=True)
+st.caption(t("callbacks.own_speed", steps=setup.steps_per_epoch))
+st.plotly_chart(figs.progress_figure(own_run.updates, setup.steps_per_epoch, own_run.history, L), key="cb_own_fig")
+st.caption(t("callbacks.own_caption_batch" if per_batch else "callbacks.own_caption_epoch"))
+ui.code_panel(code.progress_code(setup, lab.Progress(per_batch=per_batch)), "progress_callback.py", "cb_own")
+
+# --------------------------------------------------------------------------- 7. the course's list together
+st.header(t("callbacks.s7_header"), divider="gray")
+st.markdown(t("callbacks.s7_text"))
+course = lab.CourseList()
+all_run = train(course)
+names = ("ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau", "TensorBoard")
+effect_names = {k: t(f"callbacks.effect_name.{k}") for k in figs.EFFECT_STYLE}
+saves = sum(1 for e in all_run.events if e[3] == "saved")
+m = st.columns(4)
+m[0].metric(t("callbacks.m_epochs_run"), f"{all_run.epochs_run} / {setup.epochs}", border=True)
+m[1].metric(t("callbacks.m_saves"), saves, border=True)
+m[2].metric(t("callbacks.m_cuts"), len(lab.lr_cuts(all_run.lr)), border=True)
+m[3].metric(t("callbacks.m_stop"), all_run.stopped_epoch + 1 if all_run.stopped_epoch else t("callbacks.never"),
+            border=True)
+epoch = ui.slider("cb_all_epoch", t("callbacks.all_epoch"), 1, max(2, all_run.epochs_run), 1, 1)
+epoch = min(epoch, all_run.epochs_run)
+st.plotly_chart(figs.events_figure(all_run.events, names, effect_names, L, picked=epoch), key="cb_all_fig")
+rows_shown = []
+for when, hook, name, effect, values in all_run.events:
+    if when != epoch - 1 and not (epoch == 1 and when == -1):  # on_train_begin comes before epoch 1
+        continue
+    does = effect_text(effect, values) if effect else t(f"callbacks.does.{name}.{hook}")
+    rows_shown.append({"#": len(rows_shown) + 1, t("callbacks.col_hook"): hook, t("callbacks.col_callback"): name,
+                       t("callbacks.col_did"): does})
+st.table(pd.DataFrame(rows_shown).set_index("#"))
+st.caption(t("callbacks.all_caption"))
+ui.code_panel(code.course_code(setup, course, epoch), "course_callbacks.py", "cb_all")
+
+st.header(t("callbacks.recap_header"), divider="gray")
+st.markdown(t("callbacks.recap"))
