@@ -9,13 +9,14 @@ KINDS = ("slider", "select_slider", "selectbox", "radio", "number_input", "toggl
          "segmented_control", "pills")
 
 
-def _bound_keys(at) -> list[str]:
-    keys = []
+def _bound_keys(at) -> dict[str, str]:
+    """Every URL-bound widget key of the page, with the kind of widget it belongs to."""
+    keys = {}
     for kind in KINDS:
-        for widget in getattr(at, kind, []) if hasattr(at, kind) else at.get(kind):
+        for widget in at.get(kind):
             key = getattr(widget, "key", None)
             if key and not key.startswith("_"):
-                keys.append(key)
+                keys[key] = kind
     return keys
 
 
@@ -26,15 +27,12 @@ def test_garbage_in_every_bound_widget(lesson):
     keys = _bound_keys(at)
     if lesson.slug != "home":
         assert keys, "a lesson without URL-bound controls cannot be shared"
-    bad = {key: "%%not-a-value%%" for key in keys}
+    # Numbers far out of range for numeric widgets, nonsense for the rest: one page load covers both.
+    bad = {key: "1e300" if kind in ("slider", "number_input") else "%%not-a-value%%" for key, kind in keys.items()}
     garbage = open_page(lesson.slug, "ko", **bad)
     assert not garbage.exception
     notices = "\n".join(w.value for w in garbage.warning)
-    # Each rejected value is named in a notice (toggles and text-like widgets may accept any string).
-    rejected = [key for key in keys if "%%not-a-value%%" in notices]
-    assert rejected, notices
-    huge = open_page(lesson.slug, "en", **{key: "1e300" for key in keys})
-    assert not huge.exception
+    assert "1e300" in notices or "%%not-a-value%%" in notices, notices
 
 
 def test_valid_value_from_link_is_used():
