@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from lib.figures import design as design_figures
 from lib.figures.style import PALETTE, base
@@ -93,19 +91,8 @@ def architecture_figure(graph: Graph, show_shapes: bool, labels: Mapping[str, st
 def image_grid(images: np.ndarray, titles: Sequence[str], right: Sequence[bool] | None = None, cols: int = 8,
                row_height: int = 150) -> go.Figure:
     """Greyscale images (0 = white, 1 = black, as the course draws them); titles green when right, red when wrong."""
-    n = len(images)
-    cols = max(1, min(cols, n))
-    rows = max(1, math.ceil(n / cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles) + [""] * (rows * cols - n),
-                        horizontal_spacing=0.02, vertical_spacing=0.16 / rows + 0.05)
-    for i, img in enumerate(images):
-        fig.add_trace(go.Heatmap(z=img[::-1], colorscale="Greys", zmin=0, zmax=1, showscale=False,
-                                 hovertemplate="%{z:.2f}<extra></extra>"), row=i // cols + 1, col=i % cols + 1)
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, scaleanchor="x", constrain="domain")
-    for i in range(1, rows * cols):  # every subplot keeps square pixels
-        fig.update_yaxes(scaleanchor=f"x{i + 1}", row=i // cols + 1, col=i % cols + 1)
-    base(fig, None, height=40 + row_height * rows)
+    cols = max(1, min(cols, len(images)))
+    fig = design_figures.image_grid(images, titles, cols=cols, row_height=row_height)  # the design lesson's grid
     fig.update_annotations(font_size=11)
     if right is not None:
         for annotation, ok in zip(fig.layout.annotations, right, strict=False):
