@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from lib import ui
-from lib.i18n import t
-from lib.lessons import LESSONS
+from lib.core import ui
+from lib.core.i18n import t
+from lib.core.lessons import LESSONS
 
 st.set_page_config(page_title="Deep Learning, Hands-On", page_icon="🧠", layout="wide")
 ui.init_language()

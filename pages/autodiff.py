@@ -1,11 +1,10 @@
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import autodiff_lab as lab
-from lib import ui
-from lib.codegen import autodiff as code
-from lib.figures import autodiff as figs
-from lib.i18n import t
+from lib.core import ui
+from lib.core.i18n import t
+from lib.lessons.autodiff import code, lab
+from lib.lessons.autodiff import figures as figs
 
 st.title(t("autodiff.title"))
 st.markdown(t("autodiff.intro"))

@@ -5,13 +5,10 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import callbacks_files as files
-from lib import callbacks_lab as lab
-from lib import callbacks_trace as trace
-from lib import ui
-from lib.codegen import callbacks as code
-from lib.figures import callbacks as figs
-from lib.i18n import t
+from lib.core import ui
+from lib.core.i18n import t
+from lib.lessons.callbacks import code, files, lab, trace
+from lib.lessons.callbacks import figures as figs
 
 fmt, fmt_lr = lab.fmt, lab.fmt_lr
 

@@ -4,14 +4,13 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import design_compare as sr
-from lib import design_further as fur
-from lib import design_lab as lab
-from lib import ui
-from lib.codegen import design as code
-from lib.figures import design as figs
-from lib.i18n import t
-from lib.specs import ACTIVATIONS, OPTIMIZERS
+from lib.core import ui
+from lib.core.i18n import t
+from lib.core.specs import ACTIVATIONS, OPTIMIZERS
+from lib.lessons.design import code, lab
+from lib.lessons.design import compare as sr
+from lib.lessons.design import figures as figs
+from lib.lessons.design import further as fur
 
 fmt = lab.fmt
 

@@ -4,13 +4,12 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import evaluation_keras as kc
-from lib import evaluation_lab as lab
-from lib import evaluation_seg as seg
-from lib import ui
-from lib.codegen import evaluation as code
-from lib.figures import evaluation as figs
-from lib.i18n import t
+from lib.core import ui
+from lib.core.i18n import t
+from lib.lessons.evaluation import code, lab
+from lib.lessons.evaluation import figures as figs
+from lib.lessons.evaluation import keras_metrics as kc
+from lib.lessons.evaluation import segmentation as seg
 
 fmt, pct = lab.fmt, lab.pct
 MAX_PINS = 6

@@ -1,12 +1,12 @@
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import ui
-from lib.codegen.home import matmul_code
-from lib.device import DEVICE, time_matmul
-from lib.figures.timeline import EVENTS, timeline
-from lib.i18n import t
-from lib.lessons import LESSONS
+from lib.core import ui
+from lib.core.device import DEVICE, time_matmul
+from lib.core.i18n import t
+from lib.core.lessons import LESSONS
+from lib.lessons.home.code import matmul_code
+from lib.lessons.home.figures import EVENTS, timeline
 
 st.title(t("home.title"))
 st.markdown(t("home.intro"))

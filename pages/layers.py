@@ -2,13 +2,12 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import layers_compile as cmp
-from lib import layers_functional as fn
-from lib import layers_lab as lab
-from lib import ui
-from lib.codegen import layers as code
-from lib.figures import layers as figs
-from lib.i18n import t
+from lib.core import ui
+from lib.core.i18n import t
+from lib.lessons.layers import code, lab
+from lib.lessons.layers import compiling as cmp
+from lib.lessons.layers import figures as figs
+from lib.lessons.layers import functional as fn
 
 fmt, shape_text = lab.fmt, lab.shape_text
 

@@ -4,11 +4,10 @@ from dataclasses import replace
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import linear_lab as lab
-from lib import ui
-from lib.codegen import linear as code
-from lib.figures import linear as figs
-from lib.i18n import t
+from lib.core import ui
+from lib.core.i18n import t
+from lib.lessons.linear import code, lab
+from lib.lessons.linear import figures as figs
 
 
 def num(value: float, digits: int = 4) -> str:

@@ -3,13 +3,11 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import optimizers_lab as lab
-from lib import optimizers_race as race
-from lib import ui
-from lib.codegen import optimizers as code
-from lib.figures import optimizers as figs
-from lib.i18n import t
-from lib.specs import DEFAULT_LR, OPTIMIZERS
+from lib.core import ui
+from lib.core.i18n import t
+from lib.core.specs import DEFAULT_LR, OPTIMIZERS
+from lib.lessons.optimizers import code, lab, race
+from lib.lessons.optimizers import figures as figs
 
 fmt, fmt_lr = lab.fmt, lab.fmt_lr
 

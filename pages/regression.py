@@ -1,13 +1,12 @@
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import data as data_mod
-from lib import regression_lab as lab
-from lib import ui
-from lib.codegen import regression as code
-from lib.figures import regression as figs
-from lib.i18n import t
-from lib.specs import OptimizerSpec
+from lib.core import data as data_mod
+from lib.core import ui
+from lib.core.i18n import t
+from lib.core.specs import OptimizerSpec
+from lib.lessons.regression import code, lab
+from lib.lessons.regression import figures as figs
 
 
 def bold(key: str, **values: object) -> None:

@@ -6,13 +6,10 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import saving_files as files
-from lib import saving_lab as lab
-from lib import saving_models as models
-from lib import ui
-from lib.codegen import saving as code
-from lib.figures import saving as figs
-from lib.i18n import t
+from lib.core import ui
+from lib.core.i18n import t
+from lib.lessons.saving import code, files, lab, models
+from lib.lessons.saving import figures as figs
 
 fmt = lab.fmt
 SESSION_TAG, UPLOAD_MEMO = "_sv_session", "_sv_upload_result"  # per-session state, never in the URL

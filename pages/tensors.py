@@ -2,12 +2,12 @@ import numpy as np
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import tensor_lab as lab
-from lib import ui
-from lib.codegen import tensors as codegen
-from lib.figures.style import PALETTE
-from lib.figures.tensors import sample_histogram
-from lib.i18n import t
+from lib.core import ui
+from lib.core.figure_style import PALETTE
+from lib.core.i18n import t
+from lib.lessons.tensors import code as codegen
+from lib.lessons.tensors import lab
+from lib.lessons.tensors.figures import sample_histogram
 
 
 def bold(key: str, **values: object) -> None:

@@ -2,11 +2,10 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib import training_lab as lab
-from lib import ui
-from lib.codegen import training as code
-from lib.figures import training as figs
-from lib.i18n import t
+from lib.core import ui
+from lib.core.i18n import t
+from lib.lessons.training import code, lab
+from lib.lessons.training import figures as figs
 
 fmt, fmt_grad = lab.fmt, lab.fmt_grad
 

@@ -4,3 +4,14 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["COURSE_OFFLINE"] = "1"  # never try the Fashion-MNIST download in tests
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def page():
+    """Open a lesson page through the entry point (see tests/apptest.py)."""
+    from tests.apptest import open_page
+
+    return open_page

@@ -29,9 +29,11 @@ os.environ.setdefault("COURSE_OFFLINE", "1")
 
 import keras  # noqa: E402
 
-from lib import callbacks_files as files  # noqa: E402
-from lib import callbacks_lab as lab  # noqa: E402
-from lib.figures import callbacks as figs  # noqa: E402
+from lib.lessons.callbacks import figures as figs  # noqa: E402
+from lib.lessons.callbacks import (
+    files,  # noqa: E402
+    lab,  # noqa: E402
+)
 
 REPEATS = 5
 LABELS = {k: k for k in ("train", "validation", "loss", "accuracy", "val_loss", "val_accuracy", "epoch", "lr",
@@ -57,7 +59,7 @@ def timed(exp: lab.Experiment) -> tuple[float, lab.Outcome]:
 
 def page_rerun_ms() -> tuple[float, float]:
     """(first page open, median rerun after moving the first slider) in AppTest, milliseconds."""
-    from tests.app.conftest import open_page
+    from tests.apptest import open_page
 
     start = time.perf_counter()
     at = open_page("callbacks", "en")

@@ -3,7 +3,7 @@
 Prints:
 * time per epoch for the course's model (Flatten → Dense(100, relu) → Dense(10, softmax),
   RMSprop, batch 32) on the full 48,000-image training split: through the engine
-  (``lib.design_lab.train_design``, cold and warm) next to plain ``model.fit`` in one run
+  (``lib.lessons.design.lab.train_design``, cold and warm) next to plain ``model.fit`` in one run
   (the issue's target: engine ≤ 1.1 × plain fit),
 * the validation accuracy after 5 epochs for ReLU and for sigmoid on the full split
   (the course reports about 0.87–0.88),
@@ -26,8 +26,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from lib import design_compare as sr  # noqa: E402
-from lib import design_lab as lab  # noqa: E402
+from lib.lessons.design import compare as sr  # noqa: E402
+from lib.lessons.design import lab  # noqa: E402
 
 EPOCHS = 5
 
@@ -78,7 +78,7 @@ def engine_run(fd: lab.FashionData, activation: str, seed: int) -> tuple[float, 
 
 def page_rerun_ms() -> tuple[float, float]:
     """(first page load, rerun after moving the first slider) in AppTest, milliseconds."""
-    from tests.app.conftest import open_page
+    from tests.apptest import open_page
 
     start = time.perf_counter()
     at = open_page("design", "en")

@@ -3,7 +3,7 @@
 sklearn digits, MLP 64-64-10, 20 epochs, batch 32, validation 0.2, RMSprop.
 Prints plain ``model.fit`` beside the engine's two paths (warm: a new spec each
 time, i.e. a slider change, including model build and weight init), and a
-cache hit through ``lib.ui.train``. Run: ``python tests/bench/bench_engine.py``.
+cache hit through ``lib.core.ui.train``. Run: ``python tests/bench/bench_engine.py``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from lib import engine  # noqa: E402
-from lib.specs import DataSpec, FitSpec, RunSpec, dense_stack  # noqa: E402
+from lib.core import engine  # noqa: E402
+from lib.core.specs import DataSpec, FitSpec, RunSpec, dense_stack  # noqa: E402
 
 SPEC = RunSpec(data=DataSpec("digits"), model=dense_stack((64, 64)), fit=FitSpec(epochs=20, batch_size=32))
 REPEATS = 5
@@ -59,8 +59,8 @@ def cache_hit_ms() -> tuple[float, float]:
 
         import streamlit as st
 
-        from lib import ui
-        from lib.specs import DataSpec, FitSpec, RunSpec, dense_stack
+        from lib.core import ui
+        from lib.core.specs import DataSpec, FitSpec, RunSpec, dense_stack
 
         start = time.perf_counter()
         ui.train(RunSpec(data=DataSpec("digits"), model=dense_stack((64, 64)), fit=FitSpec(epochs=20)))

@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("COURSE_OFFLINE", "1")
 
-from lib import evaluation_keras as kc  # noqa: E402
-from lib import evaluation_lab as lab  # noqa: E402
-from lib import evaluation_seg as seg  # noqa: E402
-from lib.figures import evaluation as figs  # noqa: E402
+from lib.lessons.evaluation import figures as figs  # noqa: E402
+from lib.lessons.evaluation import keras_metrics as kc  # noqa: E402
+from lib.lessons.evaluation import lab  # noqa: E402
+from lib.lessons.evaluation import segmentation as seg  # noqa: E402
 
 SPEC = lab.ScoreSpec()
 THRESHOLDS = (0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 0.33, 0.66, 0.05)
@@ -63,7 +63,7 @@ def threshold_redraw(run: lab.ScoreRun, cv: lab.Curves, threshold: float) -> Non
 
 def page_rerun_ms(repeats: int = 5) -> tuple[float, float]:
     """(first page run incl. training, median rerun after a threshold move) in ms, through the entry point."""
-    from tests.app.conftest import open_page
+    from tests.apptest import open_page
 
     start = time.perf_counter()
     at = open_page("evaluation", "en")

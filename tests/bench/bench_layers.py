@@ -24,9 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from lib import layers_compile as cmp  # noqa: E402
-from lib import layers_functional as fn  # noqa: E402
-from lib import layers_lab as lab  # noqa: E402
+from lib.lessons.layers import compiling as cmp  # noqa: E402
+from lib.lessons.layers import functional as fn  # noqa: E402
+from lib.lessons.layers import lab  # noqa: E402
 
 REPEATS = 5
 
@@ -49,7 +49,7 @@ def seconds(make) -> float:
 
 def page_times() -> tuple[float, float]:
     """(first page load, median rerun after moving the first slider) in AppTest, milliseconds."""
-    from tests.app.conftest import open_page
+    from tests.apptest import open_page
 
     start = time.perf_counter()
     at = open_page("layers", "en")
@@ -66,7 +66,7 @@ def page_times() -> tuple[float, float]:
 def main() -> None:
     import keras
 
-    from lib.device import DEVICE
+    from lib.core.device import DEVICE
 
     print(f"device: {DEVICE.label}; Keras {keras.__version__}; {os.cpu_count()} CPU cores")
     lab.anatomy(lab.DenseSpec(batch=2, features=3, units=4))  # warm-up: kernels, Keras internals

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from lib import linear_lab as lab  # noqa: E402
-from lib.device import DEVICE  # noqa: E402
-from lib.figures import linear as figs  # noqa: E402
+from lib.core.device import DEVICE  # noqa: E402
+from lib.lessons.linear import figures as figs  # noqa: E402
+from lib.lessons.linear import lab  # noqa: E402
 
 REPEATS = 7
 

@@ -23,10 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("COURSE_OFFLINE", "1")
 
-from lib import optimizers_lab as lab  # noqa: E402
-from lib import optimizers_race as race  # noqa: E402
-from lib.figures import optimizers as figs  # noqa: E402
-from lib.specs import DEFAULT_LR, OPTIMIZERS  # noqa: E402
+from lib.core.specs import DEFAULT_LR, OPTIMIZERS  # noqa: E402
+from lib.lessons.optimizers import figures as figs  # noqa: E402
+from lib.lessons.optimizers import (
+    lab,  # noqa: E402
+    race,  # noqa: E402
+)
 
 REPEATS = 5
 LABELS = {"x": "x", "y": "y", "start": "s", "minimum": "m", "step": "step", "diverged": "d"}
@@ -66,7 +68,7 @@ def rates_seconds(factor: float) -> float:
 
 def page_ms() -> tuple[float, float]:
     """(first open, median rerun after moving the first slider, sf_steps) in AppTest, milliseconds."""
-    from tests.app.conftest import open_page
+    from tests.apptest import open_page
 
     start = time.perf_counter()
     at = open_page("optimizers", "en")

@@ -4,7 +4,7 @@ Default lesson settings (3 features, Normalization, Dense(10, relu) -> Dense(1),
 Adam 0.1, 50 epochs, batch 32, 128 training rows). Prints:
 
 * the course's way: build, compile, fit, evaluate, predict a new model each time;
-* ``lib.regression_lab.train`` cold (pool emptied: traces its model) and warm
+* ``lib.lessons.regression.lab.train`` cold (pool emptied: traces its model) and warm
   (a new learning rate each run: a pooled model whose training step is traced);
 * the cheap parts a slider move redraws without training (split, first batch,
   least squares), and a cache-hit rerun of the whole page through AppTest.
@@ -32,8 +32,8 @@ warnings.filterwarnings("ignore")  # Keras' "shuffle=True ignored for a tf.data.
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from lib import regression_lab as lab  # noqa: E402
-from lib.specs import OptimizerSpec  # noqa: E402
+from lib.core.specs import OptimizerSpec  # noqa: E402
+from lib.lessons.regression import lab  # noqa: E402
 
 SPEC = lab.RegressionSpec()
 REPEATS = 4
@@ -73,7 +73,7 @@ def with_rate(rate: float) -> lab.RegressionSpec:
 
 def page_rerun_ms() -> tuple[float, float]:
     """(first page run incl. training, median cache-hit rerun) in ms, through the real entry point."""
-    from tests.app.conftest import open_page
+    from tests.apptest import open_page
 
     start = time.perf_counter()
     at = open_page("regression", "en")

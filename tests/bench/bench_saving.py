@@ -1,7 +1,7 @@
 """Speed of the save/load/predict page ("Save, load, predict").
 
 Prints:
-* ``lib.saving_lab.train_and_save`` for the page's default model, cold (first use of the
+* ``lib.lessons.saving.lab.train_and_save`` for the page's default model, cold (first use of the
   structure: tracing) and warm (another epoch count), split into training and the
   save / load / predict part,
 * what the save/load part is made of: ``model.save`` (.keras), ``save_weights``,
@@ -31,8 +31,10 @@ logging.getLogger("absl").setLevel(logging.ERROR)  # the legacy .h5 warning, onc
 
 import keras  # noqa: E402
 
-from lib import saving_files as files  # noqa: E402
-from lib import saving_lab as lab  # noqa: E402
+from lib.lessons.saving import (
+    files,  # noqa: E402
+    lab,  # noqa: E402
+)
 
 
 def timed(fn):  # noqa: ANN001, ANN201
@@ -64,7 +66,7 @@ def parts_of_saving(spec: lab.SavingSpec) -> dict[str, float]:
 
 def page_times_ms() -> tuple[float, float, float]:
     """(first page load, rerun after moving the first slider, rerun after moving sv_first) in AppTest."""
-    from tests.app.conftest import open_page
+    from tests.apptest import open_page
 
     start = time.perf_counter()
     at = open_page("saving", "en")
@@ -80,7 +82,7 @@ def page_times_ms() -> tuple[float, float, float]:
 
 
 def main() -> None:
-    from lib.device import DEVICE
+    from lib.core.device import DEVICE
 
     print(f"device: {DEVICE.label}")
     _, t_data = timed(lambda: lab.data_split(lab.DEFAULT_IMAGES))

@@ -23,8 +23,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from lib import training_lab as lab  # noqa: E402
-from lib.figures import training as figs  # noqa: E402
+from lib.lessons.training import figures as figs  # noqa: E402
+from lib.lessons.training import lab  # noqa: E402
 
 REPEATS = 5
 
@@ -51,7 +51,7 @@ def plain_fit(spec: lab.BatchSpec) -> float:
 
 def page_rerun_ms() -> tuple[float, float]:
     """(first page load, median rerun after moving the first slider) in AppTest, milliseconds."""
-    from tests.app.conftest import open_page
+    from tests.apptest import open_page
 
     start = time.perf_counter()
     at = open_page("training", "en")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.lessons import LESSONS
+from lib.core.lessons import LESSONS
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

@@ -48,7 +48,7 @@ def _zip_without_config() -> bytes:
 
 
 def test_download_upload_and_refusals(server, browser):  # noqa: F811
-    from lib.saving_lab import sample_file
+    from lib.lessons.saving.lab import sample_file
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)

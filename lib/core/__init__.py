@@ -1,0 +1,1 @@
+"""What every lesson shares: specs, data, models, the one training API, the Streamlit glue, texts."""

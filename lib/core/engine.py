@@ -1,0 +1,338 @@
+"""Turn a RunSpec into numbers with real TensorFlow.
+
+``run(spec)`` is a pure function of its spec: same spec, same numbers. Two paths
+give the same RunResult:
+
+* ``fit``: the real ``model.fit`` (callbacks work), fed by a tf.data pipeline.
+* ``fast``: one ``tf.function`` per epoch that loops over the mini-batches in
+  graph mode, for interactive explorations.
+
+Both see the same initial weights and the same batches, so they agree. Compiled
+models are pooled by structure: a slider that changes the seed, learning rate,
+epochs or batch size re-initialises a model whose training step is already
+traced instead of tracing a new one, which is where most of the time goes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lib.core import data as data_mod
+from lib.core.device import DEVICE
+from lib.core.gate import Gate, default_capacity
+
+import keras  # noqa: E402  (after lib.core.device configured the GPU)
+import tensorflow as tf  # noqa: E402
+
+from lib.core.models import TASK_LOSS, TASK_METRIC, build_model, build_optimizer  # noqa: E402
+from lib.core.pool import OptimizerReset, Pool  # noqa: E402
+from lib.core.specs import RunSpec  # noqa: E402
+
+GATE = Gate(default_capacity(DEVICE.count))
+EVAL_BATCH = 4096
+# Called with (event, payload): ("queued", place), ("epoch", (epoch, logs)).
+Reporter = Callable[[str, object], None]
+
+
+@dataclass(frozen=True)
+class Split:
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    task: str
+    n_classes: int
+
+
+@dataclass
+class RunResult:
+    """Everything a page draws, as plain numpy (picklable, cacheable)."""
+
+    history: dict[str, list[float]]
+    weights: list[np.ndarray]
+    val_pred: np.ndarray
+    y_val: np.ndarray
+    epochs_run: int
+    seconds: float
+    device: str
+    path: str
+    param_count: int
+    diverged: bool = False
+    notice: str | None = None  # data fallback notice key, if any
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def final(self) -> dict[str, float]:
+        return {k: v[-1] for k, v in self.history.items() if v}
+
+
+def split(spec: RunSpec) -> tuple[Split, str | None]:
+    """Seeded, stratified train/validation split of the spec's data set."""
+    from sklearn.model_selection import train_test_split
+
+    ds = data_mod.load(spec.data)
+    stratify = ds.y if ds.task != "regression" else None
+    x_tr, x_va, y_tr, y_va = train_test_split(
+        ds.x, ds.y, test_size=spec.fit.validation_split, random_state=spec.fit.seed, stratify=stratify
+    )
+    y_dtype = np.float32 if ds.task != "multiclass" else np.int32
+    if ds.task != "multiclass":  # one output unit: targets as a column, like the predictions
+        y_tr, y_va = np.reshape(y_tr, (-1, 1)), np.reshape(y_va, (-1, 1))
+    return (
+        Split(
+            np.ascontiguousarray(x_tr, np.float32),
+            np.ascontiguousarray(y_tr, y_dtype),
+            np.ascontiguousarray(x_va, np.float32),
+            np.ascontiguousarray(y_va, y_dtype),
+            ds.task,
+            ds.n_classes,
+        ),
+        ds.notice,
+    )
+
+
+def epoch_orders(n: int, epochs: int, seed: int) -> np.ndarray:
+    """The sample order of every epoch, (epochs, n): both paths use exactly these batches."""
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.permutation(n) for _ in range(epochs)]).astype(np.int32)
+
+
+# --------------------------------------------------------------------------- pool
+
+
+class _Trainer:
+    """A compiled model + optimizer whose traced functions are reused across runs."""
+
+    def __init__(self, spec: RunSpec, input_shape: tuple[int, ...], task: str, n_classes: int,
+                 steps_per_execution: int = 1) -> None:
+        self.task = task
+        self.model = build_model(spec.model, input_shape, task, n_classes)
+        self.optimizer = build_optimizer(spec.optimizer)
+        self.model.compile(
+            optimizer=self.optimizer,
+            loss=TASK_LOSS[task],
+            metrics=[TASK_METRIC[task]],
+            steps_per_execution=steps_per_execution,
+        )
+        self.reset_optimizer = OptimizerReset(self.optimizer, self.model.trainable_variables)
+        self.loss_fn = keras.losses.get(TASK_LOSS[task])
+        self._train_epoch = None
+        self._evaluate = None
+
+    def reset(self, spec: RunSpec, input_shape: tuple[int, ...], n_classes: int) -> None:
+        """Fresh initial weights for ``spec.model.seed`` and a fresh optimizer state."""
+        fresh = build_model(spec.model, input_shape, self.task, n_classes)
+        self.model.set_weights(fresh.get_weights())
+        # Dropout draws its masks from a seed generator that set_weights does not
+        # touch: rewind it to the fresh model's state, or a pooled model would
+        # draw other masks on every run of the same spec.
+        for mine, new in zip(self.model.layers, fresh.layers, strict=True):
+            generator = getattr(mine, "seed_generator", None)
+            if generator is not None:
+                generator.state.assign(new.seed_generator.state.value)
+        self.reset_optimizer(spec.optimizer.lr)
+        self.model.stop_training = False
+
+    # Metric arithmetic shared by both fast-path functions.
+    def _batch_stats(self, y: tf.Tensor, out: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        loss = tf.reduce_mean(self.loss_fn(y, out))
+        if self.task == "multiclass":
+            hits = tf.cast(tf.equal(tf.argmax(out, axis=-1, output_type=tf.int32), y), tf.float32)
+        elif self.task == "binary":
+            hits = tf.cast(tf.equal(tf.cast(out > 0.5, tf.float32), y), tf.float32)
+        else:
+            hits = tf.abs(out - y)  # mean absolute error
+        return loss, tf.reduce_mean(hits)
+
+    def train_epoch(self, x: tf.Tensor, y: tf.Tensor, order: tf.Tensor, batch: tf.Tensor) -> tuple:
+        if self._train_epoch is None:
+            model, opt = self.model, self.optimizer
+
+            @tf.function(reduce_retracing=True)
+            def train_epoch(x, y, order, batch):
+                n = tf.shape(order)[0]
+                steps = (n + batch - 1) // batch
+                loss_sum = tf.constant(0.0)
+                metric_sum = tf.constant(0.0)
+                for i in tf.range(steps):
+                    idx = order[i * batch : tf.minimum((i + 1) * batch, n)]
+                    xb, yb = tf.gather(x, idx), tf.gather(y, idx)
+                    with tf.GradientTape() as tape:
+                        out = model(xb, training=True)
+                        loss, metric = self._batch_stats(yb, out)
+                    grads = tape.gradient(loss, model.trainable_variables)
+                    opt.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+                    size = tf.cast(tf.shape(idx)[0], tf.float32)
+                    loss_sum += loss * size
+                    metric_sum += metric * size
+                total = tf.cast(n, tf.float32)
+                return loss_sum / total, metric_sum / total
+
+            self._train_epoch = train_epoch
+        return self._train_epoch(x, y, order, batch)
+
+    def evaluate(self, x: tf.Tensor, y: tf.Tensor) -> tuple:
+        if self._evaluate is None:
+
+            @tf.function(reduce_retracing=True)
+            def evaluate(x, y):
+                out = self.model(x, training=False)
+                loss, metric = self._batch_stats(y, out)
+                return loss, metric, out
+
+            self._evaluate = evaluate
+        return self._evaluate(x, y)
+
+
+POOL: Pool[_Trainer] = Pool(max_keys=24)  # distinct structures kept
+
+
+def _steps_per_execution(spec: RunSpec, n_train: int) -> int:
+    """fit runs a whole epoch per graph call; the fast path has its own loop (1)."""
+    return -(-n_train // spec.fit.batch_size) if spec.fit.path == "fit" else 1
+
+
+def _pool_key(spec: RunSpec, input_shape: tuple[int, ...], task: str, n_classes: int, n_train: int) -> tuple:
+    layers = tuple((layer.kind, layer.units, layer.activation, layer.rate) for layer in spec.model.layers)
+    opt = (spec.optimizer.name, spec.optimizer.momentum)
+    return (layers, opt, input_shape, task, n_classes, _steps_per_execution(spec, n_train))
+
+
+def _take_trainer(spec: RunSpec, input_shape: tuple[int, ...], task: str, n_classes: int,
+                  n_train: int) -> tuple[tuple, _Trainer]:
+    key = _pool_key(spec, input_shape, task, n_classes, n_train)
+    build = lambda: _Trainer(spec, input_shape, task, n_classes, _steps_per_execution(spec, n_train))  # noqa: E731
+    return key, POOL.take(key, build)
+
+
+def pool_size() -> int:
+    return POOL.size()
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _finite(logs: dict[str, float]) -> bool:
+    return all(math.isfinite(v) for v in logs.values())
+
+
+class EpochReporter(keras.callbacks.Callback):
+    """Forwards each epoch's logs to the page's reporter (the live progress bar and chart)."""
+
+    def __init__(self, report: Reporter | None) -> None:
+        super().__init__()
+        self.report = report
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.report is not None:
+            self.report("epoch", (epoch, {k: float(v) for k, v in (logs or {}).items()}))
+
+
+def _run_fit(trainer: _Trainer, spec: RunSpec, s: Split, orders: np.ndarray, report: Reporter | None,
+             callbacks: Sequence[keras.callbacks.Callback]) -> dict[str, list[float]]:
+    batch = spec.fit.batch_size
+    n = len(s.x_train)
+    steps = -(-n // batch)
+    x, y = tf.constant(s.x_train), tf.constant(s.y_train)
+    # One stream of batches over all epochs in the shared order; fit takes
+    # ``steps`` of it per epoch (one graph execution per epoch), so it sees
+    # exactly the fast path's batches with no per-step Python overhead.
+    ds = (
+        tf.data.Dataset.from_tensor_slices(orders)
+        .flat_map(lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch))
+        .map(lambda idx: (tf.gather(x, idx), tf.gather(y, idx)))
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    val = tf.data.Dataset.from_tensor_slices((s.x_val, s.y_val)).batch(EVAL_BATCH)
+    hist = trainer.model.fit(
+        ds,
+        epochs=spec.fit.epochs,
+        steps_per_epoch=steps,
+        validation_data=val,
+        verbose=0,
+        shuffle=False,  # the order is already in ``ds``
+        callbacks=[*callbacks, keras.callbacks.TerminateOnNaN(), EpochReporter(report)],
+    )
+    return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+
+
+def _run_fast(trainer: _Trainer, spec: RunSpec, s: Split, orders: np.ndarray,
+              report: Reporter | None) -> dict[str, list[float]]:
+    metric = TASK_METRIC[s.task]
+    history: dict[str, list[float]] = {"loss": [], metric: [], "val_loss": [], f"val_{metric}": []}
+    x, y = tf.constant(s.x_train), tf.constant(s.y_train)
+    xv, yv = tf.constant(s.x_val), tf.constant(s.y_val)
+    batch = tf.constant(spec.fit.batch_size, tf.int32)
+    for epoch in range(spec.fit.epochs):
+        loss, acc = trainer.train_epoch(x, y, tf.constant(orders[epoch]), batch)
+        vloss, vacc, _ = trainer.evaluate(xv, yv)
+        logs = {"loss": float(loss), metric: float(acc), "val_loss": float(vloss), f"val_{metric}": float(vacc)}
+        for k, v in logs.items():
+            history[k].append(v)
+        if report is not None:
+            report("epoch", (epoch, logs))
+        if not _finite(logs):
+            break
+    return history
+
+
+def train_on(spec: RunSpec, s: Split, on_epoch: Reporter | None = None,
+             callbacks: Sequence[keras.callbacks.Callback] = (), notice: str | None = None) -> RunResult:
+    """Train the spec's model on a given split, on a gate slot the caller already holds.
+
+    For lessons that split their data their own way (e.g. the course's
+    ``train_test_split(test_size=0.2, random_state=42)``) or run several models in
+    one job. Everything else about the run follows ``spec``.
+    """
+    input_shape = tuple(s.x_train.shape[1:])
+    orders = epoch_orders(len(s.x_train), spec.fit.epochs, spec.fit.seed)
+    start = time.perf_counter()
+    with tf.device(DEVICE.name):
+        key, trainer = _take_trainer(spec, input_shape, s.task, s.n_classes, len(s.x_train))
+        try:
+            trainer.reset(spec, input_shape, s.n_classes)
+            if spec.fit.path == "fit":
+                history = _run_fit(trainer, spec, s, orders, on_epoch, callbacks)
+            else:
+                history = _run_fast(trainer, spec, s, orders, on_epoch)
+            _, _, out = trainer.evaluate(tf.constant(s.x_val), tf.constant(s.y_val))
+            weights = [w.copy() for w in trainer.model.get_weights()]
+            params = trainer.model.count_params()
+        finally:
+            POOL.give_back(key, trainer)
+    return RunResult(
+        history=history,
+        weights=weights,
+        val_pred=np.asarray(out),
+        y_val=s.y_val.ravel(),
+        epochs_run=len(history.get("loss", [])),
+        seconds=time.perf_counter() - start,
+        device=DEVICE.label,
+        path=spec.fit.path,
+        param_count=int(params),
+        diverged=any(not math.isfinite(v) for vals in history.values() for v in vals),
+        notice=notice,
+    )
+
+
+def gate_slot(on_epoch: Reporter | None = None):  # noqa: ANN201  (a context manager)
+    """Hold one of the process's training slots, reporting the queue place while waiting."""
+    return GATE.slot(on_wait=(lambda place: on_epoch("queued", place)) if on_epoch else None)
+
+
+def run(spec: RunSpec, on_epoch: Reporter | None = None,
+        callbacks: Sequence[keras.callbacks.Callback] = ()) -> RunResult:
+    """Train the spec's model on its data; deterministic for a given spec.
+
+    ``on_epoch(event, payload)`` receives ("queued", place) while waiting for the
+    gate and ("epoch", (epoch, logs)) after every epoch. ``callbacks`` are extra
+    Keras callbacks for the ``fit`` path.
+    """
+    s, notice = split(spec)
+    with gate_slot(on_epoch):
+        return train_on(spec, s, on_epoch, callbacks, notice)

@@ -1,0 +1,345 @@
+"""The callbacks lesson: Keras' own callbacks on a model that overfits on purpose.
+
+``Setup`` is the experiment every section shares: a small Fashion-MNIST (or
+digits) subsample split in half, a wide one-hidden-layer MLP and Adam, trained
+with the real ``model.fit`` through ``lib.core.engine`` (same batches, same seeded
+weights as every other lesson). Each section adds one callback spec:
+
+* ``EarlyStop``   -> keras.callbacks.EarlyStopping
+* ``Checkpoint``  -> keras.callbacks.ModelCheckpoint (files in the learner's session folder)
+* ``Plateau``     -> keras.callbacks.ReduceLROnPlateau
+* ``Board``       -> keras.callbacks.TensorBoard (logs read back and zipped)
+* ``Progress``    -> this app's own progress callback, per batch or per epoch
+* ``CourseList``  -> the course's four callbacks together, every hook call recorded
+
+``run_experiment(Experiment, report)`` is what ``ui.train`` caches: it returns an
+``Outcome`` of numpy, floats and bytes only. No Streamlit in this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from lib.core import engine
+from lib.core.device import DEVICE
+from lib.core.models import TASK_LOSS, TASK_METRIC, build_model
+from lib.core.pool import Pool
+from lib.core.specs import RunSpec
+from lib.lessons.callbacks import files, trace
+from lib.lessons.callbacks.specs import (  # noqa: F401  (re-exported: pages and tests use lab.Setup etc.)
+    BATCH_SIZES,
+    CHECKPOINT_BUDGET,
+    DATASETS,
+    DIGITS_ROWS,
+    EPOCHS,
+    HISTORY_KEYS,
+    LEARNING_RATES,
+    MIN_LRS,
+    MODES,
+    MONITORS,
+    ROWS,
+    UNITS,
+    VALIDATION_SPLIT,
+    Board,
+    Callback,
+    Checkpoint,
+    CourseList,
+    EarlyStop,
+    Experiment,
+    Plateau,
+    Progress,
+    Setup,
+    checkpoint_bytes,
+    checkpoint_too_big,
+)
+
+
+@dataclass
+class Outcome:
+    """A finished run as plain numbers (cached by ``ui.train`` and shared by every learner asking the same)."""
+
+    history: dict[str, list[float]]
+    lr: list[float]  # the optimizer's learning rate during each epoch, read as the epoch began
+    epoch_seconds: list[float]  # wall time of each epoch (the first one includes tracing)
+    epochs_run: int
+    seconds: float
+    diverged: bool
+    notice: str | None
+    val_pred: np.ndarray
+    score: dict[str, float] = field(default_factory=dict)  # the final weights evaluated on validation
+    score_before: dict[str, float] = field(default_factory=dict)  # EarlyStopping: before restoring
+    mode: str = ""  # "min"/"max": what Keras compared with
+    stopped_epoch: int = 0  # Keras' EarlyStopping.stopped_epoch (from 0; 0 = never stopped)
+    best_epoch: int | None = None  # Keras' best_epoch (from 0)
+    best: float | None = None
+    states: list[tuple] = field(default_factory=list)  # per epoch: the watched callback's counters
+    checkpoints: list[tuple[int, float, str, int]] = field(default_factory=list)  # (epoch from 1, value, file, bytes)
+    checkpoint_dir: str = ""
+    board: files.BoardLogs | None = None
+    updates: list[tuple[int, int, float]] = field(default_factory=list)  # (epoch, batch or -1, loss)
+    events: list[tuple] = field(default_factory=list)  # (epoch, hook, callback, effect, values)
+
+    @property
+    def epoch_ms(self) -> float:
+        """Median milliseconds per epoch: the first epoch's tracing does not count."""
+        times = self.epoch_seconds[1:] or self.epoch_seconds
+        return float(np.median(times)) * 1000 if times else math.nan
+
+    @property
+    def curve(self) -> dict[str, np.ndarray]:
+        return {k: np.asarray(self.history.get(k, []), float) for k in HISTORY_KEYS}
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _take_trainer(spec: RunSpec, s: engine.Split, per_batch: bool) -> tuple[tuple, engine._Trainer]:
+    """The engine's pooled model; per-batch progress needs one compiled with steps_per_execution=1.
+
+    With a whole epoch per graph call (the engine's default for fit) Keras calls
+    batch hooks once per epoch, so a per-batch callback would see one batch.
+    """
+    shape = tuple(s.x_train.shape[1:])
+    if not per_batch:
+        return engine._take_trainer(spec, shape, s.task, s.n_classes, len(s.x_train))
+    key = ("per-batch", *engine._pool_key(spec, shape, s.task, s.n_classes, len(s.x_train))[:-1])
+    return key, engine.POOL.take(key, lambda: engine._Trainer(spec, shape, s.task, s.n_classes, 1))
+
+
+def val_dataset(s: engine.Split) -> tf.data.Dataset:
+    """The validation data exactly as fit sees it (one big batch)."""
+    return tf.data.Dataset.from_tensor_slices((s.x_val, s.y_val)).batch(engine.EVAL_BATCH)
+
+
+def evaluate(model: keras.Model, s: engine.Split) -> dict[str, float]:
+    scores = model.evaluate(val_dataset(s), verbose=0, return_dict=True)
+    return {k: float(v) for k, v in scores.items()}
+
+
+def _digest(exp: Experiment) -> str:
+    return hashlib.sha1(repr(exp).encode()).hexdigest()[:10]
+
+
+def _build(exp: Experiment, workdir: Path, report: engine.Reporter | None) -> tuple[list, dict]:
+    """The Keras callbacks of one section plus the watchers that read what they did."""
+    cb, parts = exp.callback, {}
+    if isinstance(cb, EarlyStop):
+        before = trace.LastWeights()
+        es = keras.callbacks.EarlyStopping(monitor=cb.monitor, min_delta=cb.min_delta, patience=cb.patience,
+                                           mode=cb.mode, restore_best_weights=cb.restore_best_weights,
+                                           start_from_epoch=cb.start_from_epoch)
+        watch = trace.StateWatch(es, ("wait", "best", "best_epoch"))
+        parts.update(before=before, main=es, watch=watch)
+        return [before, es, watch], parts
+    if isinstance(cb, Checkpoint):
+        mc = keras.callbacks.ModelCheckpoint(str(workdir / cb.pattern), monitor=cb.monitor, mode=cb.mode,
+                                             save_best_only=cb.save_best_only,
+                                             save_weights_only=cb.save_weights_only)
+        watch = trace.CheckpointWatch(mc)
+        parts.update(main=mc, files=watch)
+        return [mc, watch], parts
+    if isinstance(cb, Plateau):
+        rlr = keras.callbacks.ReduceLROnPlateau(monitor=cb.monitor, factor=cb.factor, patience=cb.patience,
+                                                min_lr=cb.min_lr, cooldown=cb.cooldown)
+        watch = trace.StateWatch(rlr, ("wait", "cooldown_counter", "best"))
+        parts.update(main=rlr, watch=watch)
+        return [rlr, watch], parts
+    if isinstance(cb, Board):
+        board = tensorboard_callback(str(workdir / "logs"), 1 if cb.histograms else 0)
+        parts.update(main=board)
+        return [board], parts
+    if isinstance(cb, Progress):
+        progress = trace.BatchProgress(report) if cb.per_batch else trace.EpochProgress(report)
+        parts.update(main=progress)
+        return [progress], parts
+    if isinstance(cb, CourseList):
+        log: list[tuple] = []
+        real = [
+            keras.callbacks.ModelCheckpoint(str(workdir / "best_model.keras"), monitor="val_loss",
+                                            save_best_only=True),
+            keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=cb.es_patience),
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=cb.lr_factor, patience=cb.lr_patience),
+            tensorboard_callback(str(workdir / "logs"), 0),
+        ]
+        parts.update(log=log, main=real[1])
+        return [trace.Traced(c, log) for c in real], parts
+    return [], parts
+
+
+def tensorboard_callback(log_dir: str, histogram_freq: int) -> keras.callbacks.TensorBoard:
+    board = keras.callbacks.TensorBoard(log_dir=log_dir, histogram_freq=histogram_freq)
+    board._summary_module = files.summary_module()  # TF's own tf.summary when TensorBoard is installed
+    return board
+
+
+def run_experiment(exp: Experiment, report: engine.Reporter | None = None) -> Outcome:
+    """Train the setup with the section's callback on the engine's pooled model (``ui.train`` caches this)."""
+    spec = exp.setup.run_spec()
+    s, notice = engine.split(spec)
+    per_batch = isinstance(exp.callback, Progress) and exp.callback.per_batch
+    keep = isinstance(exp.callback, Checkpoint) and exp.callback.folder
+    if keep:  # the learner's own folder: checkpoints stay to be loaded later
+        workdir = Path(exp.callback.folder) / f"checkpoints-{_digest(exp)}"
+        for old in Path(exp.callback.folder).glob("checkpoints-*"):  # only the latest run's files are kept
+            shutil.rmtree(old, ignore_errors=True)
+        workdir.mkdir(parents=True)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="callbacks-"))
+    try:
+        with engine.gate_slot(report):
+            callbacks, parts = _build(exp, workdir, report)
+            # The progress section reports through its own callback; the engine's reporter stays quiet.
+            engine_report = None if isinstance(exp.callback, Progress) else report
+            lr_watch = trace.EpochLR()
+            orders = engine.epoch_orders(len(s.x_train), spec.fit.epochs, spec.fit.seed)
+            with tf.device(DEVICE.name):
+                key, trainer = _take_trainer(spec, s, per_batch)
+                try:
+                    trainer.reset(spec, tuple(s.x_train.shape[1:]), s.n_classes)
+                    start = time.perf_counter()
+                    history = engine._run_fit(trainer, spec, s, orders, engine_report, [lr_watch, *callbacks])
+                    seconds = time.perf_counter() - start
+                    out = _outcome(exp, trainer.model, s, history, lr_watch, seconds, notice, parts)
+                finally:
+                    engine.POOL.give_back(key, trainer)
+        _collect_files(exp, out, workdir, parts)
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return out
+
+
+def _outcome(exp: Experiment, model: keras.Model, s: engine.Split, history: dict, lr_watch: trace.EpochLR,
+             seconds: float, notice: str | None, parts: dict) -> Outcome:
+    history = {k: history.get(k, []) for k in HISTORY_KEYS}
+    out = Outcome(
+        history=history, lr=lr_watch.lr, epoch_seconds=lr_watch.seconds, epochs_run=len(history["loss"]),
+        seconds=seconds,
+        diverged=any(not math.isfinite(v) for vals in history.values() for v in vals), notice=notice,
+        val_pred=np.asarray(model.predict(val_dataset(s).map(lambda x, y: x), verbose=0)),
+        score=evaluate(model, s),
+    )
+    main = parts.get("main")
+    if isinstance(main, keras.callbacks.EarlyStopping):
+        out.mode, out.stopped_epoch = trace.resolved_mode(main), int(main.stopped_epoch)
+        out.best = None if main.best is None else float(main.best)
+        out.best_epoch = int(main.best_epoch) if main.best is not None else None
+        out.score_before = out.score
+        if parts.get("before") is not None and parts["before"].weights is not None:
+            after = model.get_weights()
+            model.set_weights(parts["before"].weights)
+            out.score_before = evaluate(model, s)
+            model.set_weights(after)
+    elif main is not None and hasattr(main, "monitor_op"):
+        out.mode = trace.resolved_mode(main)
+    if "watch" in parts:
+        out.states = parts["watch"].rows
+    if "files" in parts:
+        out.checkpoints = parts["files"].written
+    if isinstance(main, trace.EpochProgress | trace.BatchProgress):
+        out.updates = main.updates
+    if "log" in parts:
+        out.events = parts["log"]
+    return out
+
+
+def _collect_files(exp: Experiment, out: Outcome, workdir: Path, parts: dict) -> None:
+    if isinstance(exp.callback, Checkpoint):
+        out.checkpoint_dir = str(workdir) if exp.callback.folder else ""
+    logs = workdir / "logs"
+    if logs.is_dir():
+        out.board = files.read_events(logs)
+        out.board.zip_bytes = files.zip_folder(logs, "logs")
+
+
+# --------------------------------------------------------------------------- loading a checkpoint
+
+
+def _fresh_model(setup: Setup) -> keras.Model:
+    """The setup's model, compiled, with its optimizer built so a weights file's optimizer state fits in."""
+    spec = setup.run_spec()
+    s, _ = engine.split(spec)
+    model = build_model(spec.model, tuple(s.x_train.shape[1:]), s.task, s.n_classes)
+    model.compile(optimizer=keras.optimizers.Adam(setup.learning_rate), loss=TASK_LOSS[s.task],
+                  metrics=[TASK_METRIC[s.task]])
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+# Models that weights files are loaded into, by structure: their evaluate step is traced once.
+_LOADERS: Pool[keras.Model] = Pool(max_keys=4)
+
+
+def load_checkpoint(path: str, setup: Setup, weights_only: bool) -> keras.Model:
+    """A new model from a checkpoint file: weights into a freshly built model, or the whole saved model."""
+    if not weights_only:
+        return keras.models.load_model(path)
+    model = _fresh_model(setup)
+    model.load_weights(path)
+    return model
+
+
+def evaluate_checkpoint(path: str, setup: Setup, weights_only: bool) -> dict[str, float]:
+    """Load one checkpoint and score it on the validation set ("check the accuracy midway")."""
+    s, _ = engine.split(setup.run_spec())
+    with tf.device(DEVICE.name):
+        if not weights_only:
+            return evaluate(keras.models.load_model(path), s)
+        key = (setup.data, setup.units)
+        model = _LOADERS.take(key, lambda: _fresh_model(setup))
+        try:
+            model.load_weights(path)
+            return evaluate(model, s)
+        finally:
+            _LOADERS.give_back(key, model)
+
+
+# --------------------------------------------------------------------------- reading an outcome
+
+
+def best_index(values: list[float] | np.ndarray, mode: str, start: int = 0) -> int | None:
+    """The first epoch (from 0, not before ``start``) with the lowest (min) or highest (max) finite value."""
+    v = np.asarray(values, float)[start:]
+    if not v.size or not np.isfinite(v).any():
+        return None
+    v = np.where(np.isfinite(v), v, np.inf if mode == "min" else -np.inf)
+    return start + int(np.argmin(v) if mode == "min" else np.argmax(v))
+
+
+START_LOSS = math.log(10)  # cross-entropy of a uniform guess over 10 classes: where training starts
+
+
+def peak_loss(out: Outcome) -> float:
+    loss = out.curve["loss"]
+    finite = loss[np.isfinite(loss)]
+    return float(finite.max()) if finite.size else math.inf
+
+
+def exploded(out: Outcome) -> bool:
+    """The training loss went far above where it started: a learning rate too large (Adam rarely reaches NaN)."""
+    return out.diverged or peak_loss(out) > 3 * START_LOSS
+
+
+def lr_cuts(lr: list[float]) -> list[tuple[int, float, float]]:
+    """(epoch from 1 that trained with the new rate, old, new) for every change of the rate."""
+    return [(i + 1, lr[i - 1], lr[i]) for i in range(1, len(lr)) if lr[i] != lr[i - 1]]
+
+
+def fmt(value: float | None, digits: int = 4) -> str:
+    if value is None or not math.isfinite(value):
+        return "–" if value is None else str(value)
+    return f"{value:.{digits}f}"
+
+
+def fmt_lr(value: float) -> str:
+    return f"{value:.6g}" if value >= 1e-4 or value == 0 else f"{value:.2e}"

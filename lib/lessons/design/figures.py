@@ -1,0 +1,178 @@
+"""Figures for the layer-design page. Numbers in, ``go.Figure`` out; every word arrives as a label."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lib.core.figure_style import PALETTE, base
+
+GRID = "#eee"
+ACT_COLOURS = {"sigmoid": PALETTE[1], "relu": PALETTE[0]}
+TRAIN, VAL = PALETTE[1], PALETTE[0]
+
+
+def image_grid(images: np.ndarray, titles: Sequence[str], cols: int = 5, row_height: int = 150,
+               title: str | None = None, title_size: int = 12) -> go.Figure:
+    """Greyscale images (0 = white, 1 = black, as the course draws them) in a grid with a title each."""
+    n = len(images)
+    rows = max(1, math.ceil(n / cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles) + [""] * (rows * cols - n),
+                        horizontal_spacing=0.02, vertical_spacing=0.12 / rows + 0.06)
+    for i, img in enumerate(images):
+        fig.add_trace(go.Heatmap(z=img[::-1], colorscale="Greys", zmin=0, zmax=1, showscale=False,
+                                 hovertemplate="%{z:.2f}<extra></extra>"), row=i // cols + 1, col=i % cols + 1)
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, scaleanchor="x", constrain="domain")
+    for i in range(1, rows * cols):  # every subplot keeps square pixels
+        fig.update_yaxes(scaleanchor=f"x{i + 1}", row=i // cols + 1, col=i % cols + 1)
+    base(fig, title, height=(60 if title else 30) + row_height * rows)
+    fig.update_annotations(font_size=title_size)
+    fig.update_layout(margin=dict(l=10, r=10, t=60 if title else 30, b=10))
+    return fig
+
+
+def history_figure(history: Mapping[str, Sequence[float]], labels: Mapping[str, str], height: int = 330) -> go.Figure:
+    """Loss (left) and accuracy (right) per epoch, training and validation."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["loss"], labels["accuracy"]), horizontal_spacing=0.1)
+    for col, key in ((1, "loss"), (2, "accuracy")):
+        for prefix, colour, name in (("", TRAIN, labels["train"]), ("val_", VAL, labels["val"])):
+            values = history.get(prefix + key, [])
+            fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines+markers",
+                                     name=name, line=dict(color=colour, width=2.5), showlegend=col == 1,
+                                     legendgroup=name), row=1, col=col)
+    base(fig, None, height=height)
+    fig.update_layout(margin=dict(t=60), legend=dict(y=1.12))
+    fig.update_xaxes(title_text=labels["epoch"], dtick=1 if len(history.get("loss", [])) <= 12 else 2,
+                     gridcolor=GRID)
+    fig.update_yaxes(gridcolor=GRID)
+    return fig
+
+
+def confusion_figure(counts: np.ndarray, names: Sequence[str], labels: Mapping[str, str]) -> go.Figure:
+    """Counts[true, predicted] as a heatmap with the number in every cell; the diagonal is right."""
+    names = list(names)
+    fig = go.Figure(go.Heatmap(
+        z=counts, x=names, y=names, colorscale="Blues", showscale=False, texttemplate="%{z}",
+        hovertemplate=f"{labels['true']}: %{{y}}<br>{labels['pred']}: %{{x}}<br>%{{z}}<extra></extra>"))
+    base(fig, None, height=470)
+    fig.update_layout(margin=dict(l=110, r=20, t=20, b=100))
+    fig.update_xaxes(title_text=labels["pred"], tickangle=-35, side="bottom")
+    fig.update_yaxes(title_text=labels["true"], autorange="reversed")
+    return fig
+
+
+def seeds_figure(val_acc: Mapping[str, Sequence[float]], labels: Mapping[str, str]) -> go.Figure:
+    """Every seed's validation accuracy as a dot, per activation, with the mean ± standard deviation."""
+    fig = go.Figure()
+    for i, (act, values) in enumerate(val_acc.items()):
+        values = list(values)
+        jitter = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else np.zeros(1)
+        fig.add_trace(go.Scatter(
+            x=i + jitter, y=values, mode="markers", name=labels[act], showlegend=False,
+            marker=dict(size=11, color=ACT_COLOURS.get(act, PALETTE[2]), opacity=0.75,
+                        line=dict(width=1, color="white")),
+            text=[f"{labels['seed']} {s}" for s in range(len(values))],
+            hovertemplate="%{text}: %{y:.4f}<extra></extra>"))
+        mean = float(np.mean(values))
+        std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+        fig.add_trace(go.Scatter(
+            x=[i + 0.3], y=[mean], mode="markers", showlegend=False, name=labels["mean"],
+            marker=dict(symbol="diamond", size=13, color="#222"),
+            error_y=dict(type="data", array=[std], color="#222", thickness=2, width=8),
+            hovertemplate=f"{labels['mean']}: %{{y:.4f}}<extra></extra>"))
+    base(fig, None, height=340)
+    fig.update_xaxes(tickvals=list(range(len(val_acc))), ticktext=[labels[a] for a in val_acc],
+                     range=[-0.5, len(val_acc) - 0.4])
+    fig.update_yaxes(title_text=labels["y"], gridcolor=GRID, tickformat=".3f")
+    return fig
+
+
+def activation_figure(z: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                      labels: Mapping[str, str]) -> go.Figure:
+    """Each activation (left) and its derivative (right)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["value"], labels["slope"]), horizontal_spacing=0.1)
+    for act, (y, dy) in curves.items():
+        colour = ACT_COLOURS.get(act, PALETTE[2])
+        fig.add_trace(go.Scatter(x=z, y=y, name=labels[act], line=dict(color=colour, width=2.5), legendgroup=act),
+                      row=1, col=1)
+        fig.add_trace(go.Scatter(x=z, y=dy, name=labels[act], line=dict(color=colour, width=2.5, dash="dot"),
+                                 legendgroup=act, showlegend=False), row=1, col=2)
+    base(fig, None, height=320)
+    fig.update_layout(margin=dict(t=60), legend=dict(y=1.14))
+    fig.update_xaxes(title_text="z", gridcolor=GRID, zeroline=True)
+    fig.update_yaxes(gridcolor=GRID)
+    fig.update_yaxes(range=[-0.5, 2.5], row=1, col=1)  # ReLU leaves the frame; the sigmoid stays readable
+    fig.update_yaxes(range=[-0.1, 1.15], row=1, col=2)
+    return fig
+
+
+def gradient_figure(grads: Mapping[str, np.ndarray], labels: Mapping[str, str]) -> go.Figure:
+    """Mean |∂L/∂W| per Dense layer on a log scale: layer 1 is next to the input, the last is the output."""
+    fig = go.Figure()
+    for act, values in grads.items():
+        layers = list(range(1, len(values) + 1))
+        fig.add_trace(go.Scatter(x=layers, y=values, mode="lines+markers", name=labels[act],
+                                 line=dict(color=ACT_COLOURS.get(act, PALETTE[2]), width=2.5), marker=dict(size=8),
+                                 hovertemplate=f"{labels['layer']} %{{x}}: %{{y:.2e}}<extra>{labels[act]}</extra>"))
+    n = max(len(v) for v in grads.values())
+    base(fig, None, height=340)
+    fig.update_xaxes(title_text=labels["x"], tickvals=list(range(1, n + 1)),
+                     ticktext=[str(i) for i in range(1, n)] + [labels["output"]], gridcolor=GRID)
+    fig.update_yaxes(title_text=labels["y"], type="log", gridcolor=GRID, exponentformat="power")
+    return fig
+
+
+def pair_figure(curves: Mapping[str, Sequence[float]], labels: Mapping[str, str]) -> go.Figure:
+    """Validation accuracy per epoch for a few named runs."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(curves.items()):
+        fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines+markers", name=name,
+                                 line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=2.5)))
+    base(fig, None, height=320)
+    fig.update_xaxes(title_text=labels["x"], dtick=1, gridcolor=GRID)
+    fig.update_yaxes(title_text=labels["y"], gridcolor=GRID, tickformat=".3f")
+    return fig
+
+
+def bars_figure(names: Sequence[str], values: Sequence[float], labels: Mapping[str, str],
+                highlight: int | None = None, text_format: str = "{:.4f}", log: bool = False) -> go.Figure:
+    """One bar per name, the value written on it; ``highlight`` gets the accent colour."""
+    colours = [PALETTE[0] if i == highlight else PALETTE[1] for i in range(len(names))]
+    fig = go.Figure(go.Bar(x=list(names), y=list(values), marker_color=colours,
+                           text=[text_format.format(v) for v in values], textposition="outside", cliponaxis=False))
+    base(fig, None, height=320)
+    finite = [v for v in values if math.isfinite(v)]
+    if log:
+        fig.update_yaxes(type="log")
+    elif finite:
+        lo, hi = min(finite), max(finite)
+        pad = max((hi - lo) * 0.6, 0.01)
+        fig.update_yaxes(range=[max(0.0, lo - pad), min(1.0, hi + pad) if hi <= 1 else hi + pad])
+    fig.update_yaxes(title_text=labels["y"], gridcolor=GRID)
+    fig.update_layout(margin=dict(t=30))
+    return fig
+
+
+def search_figure(lrs: Sequence[float], units: Sequence[int], acc: Sequence[float], best: int,
+                  labels: Mapping[str, str]) -> go.Figure:
+    """Each trial: learning rate (log x) against validation accuracy, one colour per width; the best ringed."""
+    fig = go.Figure()
+    for i, width in enumerate(sorted(set(units))):
+        mine = [j for j, u in enumerate(units) if u == width]
+        fig.add_trace(go.Scatter(
+            x=[lrs[j] for j in mine], y=[acc[j] for j in mine], mode="markers", name=f"{labels['units']} {width}",
+            marker=dict(size=13, color=PALETTE[(i + 1) % len(PALETTE)], line=dict(width=1, color="white")),
+            text=[str(j + 1) for j in mine],
+            hovertemplate=f"#%{{text}}<br>{labels['x']} %{{x:.3g}}<br>{labels['y']} %{{y:.4f}}<extra></extra>"))
+    if 0 <= best < len(acc) and math.isfinite(acc[best]):
+        fig.add_trace(go.Scatter(x=[lrs[best]], y=[acc[best]], mode="markers", showlegend=False, hoverinfo="skip",
+                                 marker=dict(size=24, color="rgba(0,0,0,0)", line=dict(width=2.5, color=PALETTE[0]))))
+    base(fig, None, height=340)
+    fig.update_xaxes(title_text=labels["x"], type="log", gridcolor=GRID, exponentformat="power")
+    fig.update_yaxes(title_text=labels["y"], gridcolor=GRID, tickformat=".3f")
+    return fig

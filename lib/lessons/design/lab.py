@@ -1,0 +1,328 @@
+"""Layer design on Fashion-MNIST: the data, the designer and the engine-backed training every section uses.
+
+Every run goes through the shared engine's pooled, already-traced trainers
+(``lib.core.engine``): the same initial weights per seed, the same shuffled batches per
+seed, a whole epoch in one graph call. What differs from ``engine.run`` is the
+split: the course splits with ``train_test_split(test_size=0.2, random_state=42)``
+(not stratified, always 42), and a seed changes the weights and the batch order
+only, so runs with different seeds see the same validation images.
+
+``lib.lessons.design.code`` writes the same steps as ``model.fit`` code; the unit tests
+run that code and compare its numbers with these. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+
+from lib.core import engine
+from lib.core.device import DEVICE
+from lib.core.fashion import SPLIT_SEED, SUBSAMPLE_SEED, TOTAL_IMAGES, VAL_FRACTION, FashionData, split_dataset  # noqa: F401
+from lib.core.fashion import fashion_split as course_split
+from lib.core.specs import ACTIVATIONS, OPTIMIZERS, DataSpec, FitSpec, LayerSpec, ModelSpec, OptimizerSpec, RunSpec
+
+Reporter = Callable[[str, object], None]
+
+IMAGES_RANGE = (1_000, TOTAL_IMAGES)
+IMAGES_STEP = 1_000
+# Full size where a GPU makes it quick; a CPU server trains on a sixth by default.
+DEFAULT_IMAGES = TOTAL_IMAGES if DEVICE.kind == "GPU" else 10_000
+MAX_HIDDEN = 4
+UNITS_RANGE = (10, 500)
+BATCH_SIZES = (16, 32, 64, 128, 256)
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+MAX_EPOCHS = 20
+MAX_SEEDS = 8
+COURSE_UNITS = 100
+
+
+def _check(cond: bool, message: str) -> None:
+    if not cond:
+        raise ValueError(message)
+
+
+def _whole(name: str, value: object, lo: int, hi: int) -> int:
+    """A whole number in [lo, hi] (a float like 5.0 from a URL is fine), else a readable ValueError."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    _check(ok and float(value).is_integer() and lo <= value <= hi, f"{name} must be a whole number from {lo} to {hi}")
+    return int(value)
+
+
+def check_images(images: object) -> int:
+    return _whole("the number of images", images, *IMAGES_RANGE)
+
+
+# =========================================================================== data
+
+
+@functools.lru_cache(maxsize=3)
+def fashion_split(images: int) -> FashionData:
+    """The page's data: ``images`` random rows of the training file, split 80/20 with seed 42."""
+    return course_split(check_images(images))
+
+
+def class_examples(fd: FashionData, example: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``example``-th training image (1-based, wrapping round) of every class: (images, row numbers)."""
+    rows = []
+    for label in range(len(fd.class_names)):
+        found = np.flatnonzero(fd.y_train == label)
+        rows.append(int(found[(example - 1) % len(found)]) if len(found) else -1)
+    rows_arr = np.array([r for r in rows if r >= 0])
+    return fd.x_train[rows_arr], rows_arr
+
+
+def class_counts(fd: FashionData) -> tuple[np.ndarray, np.ndarray]:
+    """Images per class in the training and the validation part."""
+    n = len(fd.class_names)
+    return np.bincount(fd.y_train, minlength=n), np.bincount(fd.y_val, minlength=n)
+
+
+# =========================================================================== the designer
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """One hidden Dense layer."""
+
+    units: int = COURSE_UNITS
+    activation: str = "relu"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "units", _whole("units", self.units, 1, 1024))
+        _check(self.activation in ACTIVATIONS, f"unknown activation {self.activation!r}; "
+                                               f"choose one of {', '.join(ACTIVATIONS)}")
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    """One network on the course's split: hidden layers, input handling, regularisation, training.
+
+    ``flatten``: a ``Flatten`` layer takes the 28×28 images; otherwise the arrays are
+    reshaped to 784 columns before the model sees them. Dropout and BatchNormalization,
+    when on, follow every hidden Dense layer (BatchNormalization first).
+    ``seed`` sets the initial weights, the dropout masks and the batch order.
+    """
+
+    images: int = DEFAULT_IMAGES
+    hidden: tuple[Hidden, ...] = (Hidden(),)
+    flatten: bool = True
+    dropout: float = 0.0
+    batchnorm: bool = False
+    optimizer: str = "rmsprop"
+    learning_rate: float = 0.001
+    epochs: int = 5
+    batch_size: int = 32
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "images", check_images(self.images))
+        _check(len(self.hidden) <= MAX_HIDDEN, f"at most {MAX_HIDDEN} hidden layers")
+        _check(all(isinstance(h, Hidden) for h in self.hidden), "hidden layers must be Hidden(units, activation)")
+        _check(isinstance(self.dropout, int | float) and 0.0 <= self.dropout <= 0.9,
+               "the dropout rate must be between 0 and 0.9")
+        object.__setattr__(self, "dropout", round(float(self.dropout), 4))
+        _check(self.optimizer in OPTIMIZERS, f"unknown optimizer {self.optimizer!r}; choose one of {OPTIMIZERS}")
+        lr = self.learning_rate
+        _check(isinstance(lr, int | float) and math.isfinite(lr) and 0 < lr <= 10,
+               "the learning rate must be a number in (0, 10]")
+        object.__setattr__(self, "learning_rate", float(lr))
+        object.__setattr__(self, "epochs", _whole("epochs", self.epochs, 1, 50))
+        object.__setattr__(self, "batch_size", _whole("the batch size", self.batch_size, 1, 4096))
+        object.__setattr__(self, "seed", _whole("the seed", self.seed, 0, 999))
+
+    def layers(self) -> tuple[LayerSpec, ...]:
+        """The engine's hidden-layer list: Dense, then BatchNormalization, then Dropout, per layer."""
+        out: list[LayerSpec] = []
+        for h in self.hidden:
+            out.append(LayerSpec("dense", units=h.units, activation=h.activation))
+            if self.batchnorm:
+                out.append(LayerSpec("batchnorm"))
+            if self.dropout > 0:
+                out.append(LayerSpec("dropout", rate=self.dropout))
+        return tuple(out)
+
+    def run_spec(self) -> RunSpec:
+        """The engine spec (its ``data`` only labels the run; the split is this module's)."""
+        return RunSpec(
+            data=DataSpec("fashion_mnist", subsample=None if self.images >= TOTAL_IMAGES else self.images),
+            model=ModelSpec(layers=self.layers(), seed=self.seed),
+            optimizer=OptimizerSpec(self.optimizer, self.learning_rate),
+            fit=FitSpec(epochs=self.epochs, batch_size=self.batch_size, validation_split=VAL_FRACTION,
+                        seed=self.seed, path="fast"),
+        )
+
+    @property
+    def fit(self) -> FitSpec:
+        """For ``ui.train``'s progress bar."""
+        return FitSpec(epochs=self.epochs, batch_size=self.batch_size)
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One row of the architecture table, counted by hand."""
+
+    kind: str  # "flatten", "reshape", "dense", "batchnorm", "dropout", "output"
+    units: int  # output width
+    activation: str
+    params: int
+    trainable: int
+    fan_in: int  # inputs of a Dense layer (for the formula)
+
+
+def architecture(spec: DesignSpec, image_shape: tuple[int, int] = (28, 28), n_classes: int = 10) -> list[LayerRow]:
+    """Each layer's output width and parameter count from the formulas, without Keras.
+
+    Dense: inputs × units weights + units biases. BatchNormalization: 4 per unit
+    (γ and β learn; the moving mean and variance are counted but not trained).
+    """
+    width = image_shape[0] * image_shape[1]
+    rows = [LayerRow("flatten" if spec.flatten else "reshape", width, "", 0, 0, 0)]
+    for layer in spec.layers():
+        if layer.kind == "dense":
+            params = width * layer.units + layer.units
+            rows.append(LayerRow("dense", layer.units, layer.activation, params, params, width))
+            width = layer.units
+        elif layer.kind == "batchnorm":
+            rows.append(LayerRow("batchnorm", width, "", 4 * width, 2 * width, 0))
+        else:
+            rows.append(LayerRow("dropout", width, "", 0, 0, 0))
+    params = width * n_classes + n_classes
+    rows.append(LayerRow("output", n_classes, "softmax", params, params, width))
+    return rows
+
+
+def counted_params(spec: DesignSpec, image_shape: tuple[int, int] = (28, 28), n_classes: int = 10) -> int:
+    return sum(row.params for row in architecture(spec, image_shape, n_classes))
+
+
+def build(spec: DesignSpec, image_shape: tuple[int, int] = (28, 28), n_classes: int = 10) -> keras.Model:
+    """The Keras model the engine trains for ``spec`` (the reshape variant takes 784 columns)."""
+    shape = image_shape if spec.flatten else (image_shape[0] * image_shape[1],)
+    return engine.build_model(spec.run_spec().model, shape, "multiclass", n_classes)
+
+
+@dataclass(frozen=True)
+class KerasRow:
+    name: str
+    output_shape: str
+    params: int
+
+
+def keras_summary(spec: DesignSpec, image_shape: tuple[int, int] = (28, 28),
+                  n_classes: int = 10) -> tuple[list[KerasRow], int]:
+    """What ``model.summary()`` lists (class, output shape, parameters) and ``model.count_params()``."""
+    model = build(spec, image_shape, n_classes)
+    rows = [KerasRow(type(layer).__name__, str(tuple(layer.output.shape)), int(layer.count_params()))
+            for layer in model.layers]
+    return rows, int(model.count_params())
+
+
+# =========================================================================== training through the engine
+
+
+@dataclass
+class TrainResult:
+    """One trained network, as plain numbers (picklable, cacheable)."""
+
+    history: dict[str, list[float]]
+    val_pred: np.ndarray  # softmax outputs for the validation images, float32 (n_val, classes)
+    y_val: np.ndarray
+    param_count: int
+    seconds: float
+    device: str
+    diverged: bool = False
+    notice: str | None = None
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history.get("loss", []))
+
+    @property
+    def final(self) -> dict[str, float]:
+        return {k: v[-1] for k, v in self.history.items() if v}
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return np.argmax(self.val_pred, axis=1) if np.isfinite(self.val_pred).all() else np.full(len(self.y_val), -1)
+
+
+def _engine_split(spec: DesignSpec, fd: FashionData) -> engine.Split:
+    xt, xv = fd.x_train, fd.x_val
+    if not spec.flatten:  # the manual reshape: 28×28 -> 784 columns before the model
+        xt, xv = xt.reshape(len(xt), -1), xv.reshape(len(xv), -1)
+    return engine.Split(xt, fd.y_train, xv, fd.y_val, "multiclass", len(fd.class_names))
+
+
+def _train_one(spec: DesignSpec, fd: FashionData, report: Reporter | None, step0: int = 0,
+               prefix: str = "") -> TrainResult:
+    """Train on an already held gate slot. ``step0``/``prefix`` place this run inside a longer job's progress."""
+    rs = spec.run_spec()
+
+    def relay(kind: str, payload: object) -> None:
+        if report is not None and kind == "epoch":
+            epoch, logs = payload  # type: ignore[misc]
+            report("epoch", (step0 + epoch, {f"{prefix}{k}": v for k, v in logs.items()}))
+
+    r = engine.train_on(rs, _engine_split(spec, fd), relay, notice=fd.notice)
+    return TrainResult(history=r.history, val_pred=np.asarray(r.val_pred, np.float32), y_val=np.asarray(fd.y_val),
+                       param_count=r.param_count, seconds=r.seconds, device=r.device, diverged=r.diverged,
+                       notice=fd.notice)
+
+
+def _gate(report: Reporter | None) -> object:
+    return engine.gate_slot(report)
+
+
+def train_design(spec: DesignSpec, report: Reporter | None = None) -> TrainResult:
+    """The designer's network on the course's split; ``report`` gets ("epoch", (i, logs)) per epoch."""
+    fd = fashion_split(spec.images)
+    with _gate(report):
+        return _train_one(spec, fd, report)
+
+
+UNIFORM_LOSS = math.log(10)  # cross-entropy of a uniform guess over ten classes
+
+
+def trouble(history: dict[str, list[float]]) -> str | None:
+    """Why a finished run is useless, if it is: "exploded" (the loss rose far above a
+    uniform guess's ln 10 ≈ 2.30) or "chance" (validation accuracy at guessing level).
+
+    A softmax cross-entropy rarely turns NaN (Keras clips the probabilities), so a far
+    too large learning rate shows up as a huge loss, not as divergence.
+    """
+    losses = [v for v in history.get("loss", []) if math.isfinite(v)]
+    if losses and max(losses) > 2 * UNIFORM_LOSS:
+        return "exploded"
+    val = history.get("val_accuracy", [])
+    if val and math.isfinite(val[-1]) and val[-1] < 0.3:
+        return "chance"
+    return None
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """Counts[true, predicted]; predictions outside 0..n-1 (a diverged run) are left out."""
+    ok = (y_pred >= 0) & (y_pred < n_classes)
+    return np.bincount(y_true[ok] * n_classes + y_pred[ok], minlength=n_classes * n_classes).reshape(
+        n_classes, n_classes)
+
+
+def misclassified(result: TrainResult, limit: int = 15) -> np.ndarray:
+    """Validation rows the network got wrong, most confident mistakes first."""
+    pred = result.predicted
+    wrong = np.flatnonzero((pred != result.y_val) & (pred >= 0))
+    confidence = result.val_pred[wrong, pred[wrong]]
+    return wrong[np.argsort(-confidence, kind="stable")][:limit]
+
+
+def fmt(value: float, digits: int = 4) -> str:
+    """A number as the page prints it; NaN/inf spelled out."""
+    if not math.isfinite(value):
+        return "—" if math.isnan(value) else str(value)
+    return f"{round(value, digits) + 0.0:.{digits}f}"

@@ -1,0 +1,34 @@
+"""AppTest helpers: open a page of the real app with a language and URL parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from lib.core.lessons import LESSONS
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+TIMEOUT = 120  # first TensorFlow import + tracing on a cold 2-core machine
+
+
+def open_page(slug: str, lang: str = "en", **params: str) -> AppTest:
+    """Run the entry point on the lesson ``slug`` with ``?lang=`` and other query parameters."""
+    lesson = next(lesson for lesson in LESSONS if lesson.slug == slug)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if slug != LESSONS[0].slug:
+        at.switch_page(lesson.path)  # open the lesson directly, as a deep link does
+    at.query_params["lang"] = lang
+    at.query_params.update(params)
+    at.run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page wrote as text, for assertions on numbers shown."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [c.value for c in at.code]
+    parts += [f"{m.label} {m.value}" for m in at.metric] + [e.value for e in at.error]
+    parts += [w.value for w in at.warning] + [i.value for i in at.info] + [s.value for s in at.success]
+    parts += [x.value for x in at.text]
+    return "\n".join(str(p) for p in parts)

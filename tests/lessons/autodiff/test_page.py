@@ -1,0 +1,88 @@
+"""The autodiff page through the real entry point: numbers shown, controls, URL parameters."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from lib.core.i18n import translate
+from lib.lessons.autodiff import lab
+from tests.apptest import texts
+
+
+def metric(at, name: str, lang: str = "en", **values) -> str:
+    """The value of the metric whose label is the catalogue text ``autodiff.<name>``."""
+    label = translate(lang, f"autodiff.{name}", **values)
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, f"no metric labelled {label!r}; have {[m.label for m in at.metric]}"
+    return found[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_renders_in_both_languages(page, lang):
+    at = page("autodiff", lang)
+    assert not at.exception
+    assert at.title[0].value == translate(lang, "autodiff.title")
+    assert len(at.get("plotly_chart")) == 4  # finite-difference errors, tangent, loss surface, falling apple
+    assert len(at.main.code) == 6  # one code panel per part
+    assert metric(at, "m_gradient", lang) == "6.0000"
+    assert not at.warning  # no URL notice without URL parameters
+
+
+def test_default_is_the_course_example(page):
+    at = page("autodiff")
+    assert metric(at, "m_value") == "9.0000"
+    assert metric(at, "m_gradient") == "6.0000"
+    assert "input_var = tf.Variable(initial_value=3.0)" in at.code[0].value
+    assert "result = tf.square(input_var)" in at.code[0].value
+    assert metric(at, "m_grad_w") == "-16.0000" and metric(at, "m_grad_b") == "-8.0000"
+
+
+def test_moving_x_and_the_function_shows_the_analytic_gradient(page):
+    at = page("autodiff")
+    at.slider(key="x").set_value(1.5).run()
+    assert metric(at, "m_gradient") == "3.0000"  # 2 · 1.5
+    for fn, x in (("cube", 1.5), ("sin", -1.2), ("sigmoid", 0.4)):
+        at.selectbox(key="fn").set_value(fn)
+        at.slider(key="x").set_value(x).run()
+        assert not at.exception
+        expected = float(lab.analytic(fn, x)[1])
+        shown = float(metric(at, "m_gradient"))
+        assert math.isclose(shown, expected, abs_tol=1e-4), (fn, x, shown, expected)
+        assert lab.EXPR[fn].format(v="input_var") in at.code[0].value
+    at.selectbox(key="fn").set_value("relu")
+    at.slider(key="x").set_value(0.0).run()
+    assert metric(at, "m_gradient") == "0.0000"
+    assert any("0.5000" in i.value for i in at.info)  # the finite difference at the corner
+
+
+def test_unwatched_constant_shows_none(page):
+    at = page("autodiff")
+    assert metric(at, "m_watch_gradient", x="3.0") == "6.0000"
+    at.toggle(key="watch").set_value(False).run()
+    assert not at.exception
+    assert metric(at, "m_watch_gradient", x="3.0") == "None"
+    assert "# tape.watch(input_const)" in at.code[3].value
+
+
+def test_second_derivatives(page):
+    at = page("autodiff", x="2")
+    assert metric(at, "m_acceleration") == "9.8000"
+    at.slider(key="t").set_value(2.0).run()
+    assert metric(at, "m_speed") == "19.6000"
+    assert metric(at, "m_acceleration") == "9.8000"
+    at.selectbox(key="fn").set_value("cube").run()
+    assert metric(at, "m_second") == "12.0000"  # 6x at x = 2
+    assert "outer_tape.gradient(speed, time)" in texts(at)
+
+
+def test_bad_url_parameters_fall_back_with_a_notice(page):
+    bad = dict(x="99", fn="zz", h="1e-9", deriv="maybe", w="abc", b="-99", watch="2", t="-1")
+    at = page("autodiff", "en", **bad)
+    assert not at.exception
+    assert len(at.warning) == len(bad)  # one notice per rejected parameter
+    shown = "\n".join(w.value for w in at.warning)
+    for value in bad.values():
+        assert f"`{value}`" in shown
+    assert metric(at, "m_gradient") == "6.0000"  # the defaults took over

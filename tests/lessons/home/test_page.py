@@ -1,0 +1,39 @@
+import pytest
+
+from tests.apptest import texts
+
+
+@pytest.mark.parametrize("lang, title", [("en", "Deep Learning, Hands-On"), ("ko", "손으로 익히는 딥러닝")])
+def test_home_in_both_languages(page, lang, title):
+    at = page("home", lang)
+    assert not at.exception
+    assert at.title[0].value == title
+    assert len(at.get("plotly_chart")) == 1  # the timeline
+
+
+def test_home_timeline_has_every_event(page):
+    import json
+
+    at = page("home")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    labels = [text for trace in spec["data"] for text in trace["y"]]
+    assert "TF 2.0: Keras is the official API" in labels
+    assert len(labels) == 9
+
+
+def test_matmul_slider_updates_numbers(page):
+    at = page("home")
+    at.slider(key="n").set_value(128).run()
+    shown = texts(at)
+    # 2·128³ = 4,194,304 operations
+    assert "0.00 GFLOP" in shown or "0.004" in shown or any(m.value == "0.00 GFLOP" for m in at.metric)
+    assert "n = 128" in at.code[0].value
+    at.slider(key="n").set_value(1024).run()
+    assert any(m.value == "2.15 GFLOP" for m in at.metric)  # 2·1024³ / 1e9
+    assert "n = 1024" in at.code[0].value
+
+
+def test_sidebar_shows_device_and_versions(page):
+    at = page("home")
+    side = "\n".join(c.value for c in at.sidebar.caption)
+    assert "CPU" in side and "TensorFlow" in side and "Keras" in side

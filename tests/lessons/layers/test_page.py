@@ -1,0 +1,108 @@
+"""The layers page through the real entry point: numbers shown, controls, URL parameters."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib.core.i18n import translate
+from tests.apptest import texts
+
+
+def metric(at, name: str, lang: str = "en", index: int = 0, **values) -> str:
+    """The value of the ``index``-th metric labelled with the catalogue text ``layers.<name>``."""
+    label = translate(lang, f"layers.{name}", **values)
+    found = [m.value for m in at.metric if m.label == label]
+    assert len(found) > index, f"no metric labelled {label!r}; have {[m.label for m in at.metric]}"
+    return found[index]
+
+
+def steps_table(at):
+    """The SimpleDense step table (created / first call / second call) as a DataFrame."""
+    return at.table[0].value
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_renders_in_both_languages_with_the_course_example(page, lang):
+    at = page("layers", lang)
+    assert not at.exception
+    assert at.title[0].value == translate(lang, "layers.title")
+    # SimpleDense on a 128 × 784 input with 512 units: W 784 × 512, output 128 × 512
+    assert metric(at, "m_w_shape", lang) == "(784, 512)"
+    assert metric(at, "m_b_shape", lang) == "(512,)"
+    assert metric(at, "m_out_shape", lang) == "(128, 512)"
+    assert metric(at, "m_params", lang) == "401,920"
+    # built flips once: False after creation, True after the first call, build() ran once in all
+    table = steps_table(at)
+    assert list(table[translate(lang, "layers.col_built")]) == ["False", "True", "True"]
+    assert list(table[translate(lang, "layers.col_builds")]) == [0, 1, 1]
+    # the three Sequential styles report equal parameter counts
+    assert [metric(at, f"style_{style}", lang) for style in ("list", "inline", "add")] == ["79,510"] * 3
+    assert "78,500" in texts(at)
+    assert len(at.get("graphviz_chart")) == 3  # Sequential, multi-input, multi-output
+    assert len(at.get("plotly_chart")) == 3  # shapes, probabilities, compile history
+    assert not at.warning and not at.error
+
+
+def test_first_slider_changes_the_output_shape_at_once(page):
+    at = page("layers")
+    first = at.slider[0]
+    assert first.key == "sd_batch"
+    first.set_value(129).run()
+    assert not at.exception
+    assert metric(at, "m_out_shape") == "(129, 512)"
+    assert any("y = layer(tf.ones((129, 784)))" in c.value for c in at.code)
+
+
+def test_layer_controls_and_the_refused_second_call(page):
+    at = page("layers", sd_features="6", sd_units="4", sd_act="none", sd_second="one_row")
+    assert metric(at, "m_w_shape") == "(6, 4)" and metric(at, "m_params") == "28"
+    table = steps_table(at)
+    assert list(table[translate("en", "layers.col_output")]) == ["—", "(128, 4)", "(1, 4)"]
+    at.radio(key="sd_second").set_value("more_features").run()
+    assert not at.exception
+    shown = texts(at)
+    assert "InvalidArgumentError" in shown and "Matrix size-incompatible" in shown
+    assert list(steps_table(at)[translate("en", "layers.col_builds")]) == [0, 1, 1]  # no second build
+    assert any("tf.ones((128, 7))" in c.value for c in at.code)
+
+
+def test_sequential_controls_keep_the_three_counts_equal(page):
+    at = page("layers", seq_units="50", seq_flatten="true", seq_act="relu")
+    assert not at.exception
+    expected = f"{(784 + 1) * 50 + (50 + 1) * 10:,}"
+    assert [metric(at, f"style_{style}") for style in ("list", "inline", "add")] == [expected] * 3
+    assert metric(at, "m_diff_after") == "0"
+    summaries = [c.value for c in at.code if c.value.startswith("Model: ")]
+    assert len(summaries) >= 3 and all("flatten (Flatten)" in s for s in summaries[:3])
+
+
+def test_compile_objects_with_a_learning_rate_and_the_accuracy_trap(page):
+    at = page("layers", cmp_lr="0.01")
+    assert not at.exception
+    assert metric(at, "m_lr", index=0) == "0.001" and metric(at, "m_lr", index=1) == "0.01"
+    assert any("differ" in i.value for i in at.info)  # a learning rate no string can express
+    assert any("keras.optimizers.RMSprop(learning_rate=0.01)" in c.value for c in at.code)
+    at.selectbox(key="cmp_metric").set_value("plain_acc").run()
+    assert not at.exception
+    shown = texts(at)
+    assert "InvalidArgumentError" in shown and "Incompatible shapes" in shown
+
+
+def test_multi_output_history_has_one_loss_per_output(page):
+    at = page("layers", fn_train="true", fn_samples="64", fn_epochs="1")
+    assert not at.exception
+    for name in ("age_loss", "income_loss", "gender_loss", "loss"):
+        assert any(m.label == name for m in at.metric), name
+    shown = texts(at)
+    assert "`age_loss`" in shown and "`income_loss`" in shown and "`gender_loss`" in shown
+    assert len(at.get("plotly_chart")) == 5  # + the two training histories
+    assert any("num_samples = 64" in c.value and "loss_weights" in c.value for c in at.code)
+
+
+def test_course_scale_builds_the_book_models(page):
+    at = page("layers", fn_scale="course")
+    assert not at.exception
+    # two embeddings, LSTM(32) on 64 and LSTM(16) on 32 (4 gates each), Dense(500) on 48
+    expected = 10_000 * 64 + 10_000 * 32 + 4 * 32 * (64 + 32 + 1) + 4 * 16 * (32 + 16 + 1) + (48 + 1) * 500
+    assert metric(at, "m_params", index=1) == f"{expected:,}"
+    assert int(metric(at, "m_params", index=2).replace(",", "")) > 14_000_000

@@ -1,0 +1,113 @@
+"""The linear-classifier lesson through the real entry point: real numbers, both languages, divergence."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from lib.lessons.linear import lab
+from tests.apptest import texts
+
+URL_KEYS = ("samples", "neg_x", "neg_y", "pos_x", "pos_y", "corr", "rng", "lr", "steps", "minibatch", "batch", "step")
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def chart(at, key: str) -> dict:
+    """The plotly spec of the chart drawn with ``key`` (Streamlit keeps the user key in the element id)."""
+    for element in at.get("plotly_chart"):
+        if key in element.proto.id:
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart {key}")
+
+
+@pytest.mark.parametrize("lang, title, accuracy_label", [
+    ("en", "A linear classifier from scratch", "Accuracy (threshold 0.5)"),
+    ("ko", "밑바닥부터 만드는 선형 분류기", "정확도 (임곗값 0.5)"),
+])
+def test_course_defaults_reach_97_percent(page, lang, title, accuracy_label):
+    at = page("linear", lang)
+    assert not at.exception and not at.warning and not at.error
+    assert at.title[0].value == title
+    assert at.slider[0].key == "samples"  # the browser test moves the first slider
+    bound = {w.key for w in [*at.slider, *at.toggle]}
+    assert set(URL_KEYS) <= bound
+    assert len(at.get("plotly_chart")) == 6
+    assert float(metric(at, accuracy_label)) >= 0.97  # 40 full-batch steps at learning rate 0.1
+    shown = texts(at)
+    assert "Loss at step 0: 5.5895" in shown and "Loss at step 39: 0.0285" in shown
+    train_code = next(c.value for c in at.code if "def training_step" in c.value and "range(40)" in c.value)
+    assert "learning_rate = 0.1\n" in train_code and "seed=0" in train_code
+
+
+def test_boundary_line_is_the_models_half_contour(page):
+    at = page("linear", "en", step="12", rng="3")
+    assert not at.exception
+    spec = lab.LinearSpec(seed=3)
+    run = lab.train(spec)  # deterministic: the run the page drew
+    w, b = run.state(12)
+    fig = chart(at, "boundary_plot")
+    assert len(fig["frames"]) == 41
+    region, line = fig["data"][0], fig["data"][3]
+    ends = np.column_stack([line["x"], line["y"]])
+    assert ends.shape == (2, 2)
+    assert np.allclose(lab.predict(w, b, ends), 0.5, atol=1e-5)  # the drawn line is where the model says 0.5
+    assert np.all(lab.predict(w, b, np.column_stack([region["x"], region["y"]])) >= 0.5 - 1e-6)
+    # the formula on the page is the same line
+    slope, sign, size = re.search(r"= \*\*(-?\d+\.\d+) · x₁ ([+−]) (\d+\.\d+)\*\*", texts(at)).groups()
+    slope, intercept = float(slope), float(size) * (-1 if sign == "−" else 1)
+    assert np.allclose(ends[:, 1], slope * ends[:, 0] + intercept, atol=2e-3)
+    assert metric(at, "Step") == "12 / 40"
+    assert "The model after step 12" in fig["layout"]["title"]["text"]
+    assert "for step in range(12):" in next(c.value for c in at.code if "boundary:" in c.value)
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Training diverged"), ("ko", "학습이 발산했습니다")])
+def test_divergent_learning_rate_is_explained_not_raised(page, lang, words):
+    at = page("linear", lang, lr="0.6")
+    assert not at.exception
+    errors = "\n".join(e.value for e in at.error)
+    assert words in errors and "0.145" in errors  # names the safe limit
+    shown = texts(at)
+    assert re.search(r"Loss at step \d+: (inf|nan)", shown)
+    assert "training diverged" in next(c.value for c in at.code if "learning_rate = 0.6" in c.value)
+    # the boundary section still draws, at the last (blown-up) state
+    assert len(at.get("plotly_chart")) == 6
+
+
+def test_minibatch_toggle_changes_the_code_that_ran(page):
+    at = page("linear", "en", minibatch="true", batch="64", samples="300", lr="0.05", steps="30")
+    assert not at.exception
+    spec = lab.LinearSpec(n_per_class=300, learning_rate=0.05, steps=30, batch_size=64)
+    run = lab.train(spec)
+    assert metric(at, "Accuracy (threshold 0.5)") == f"{run.accuracy:.4f}"
+    assert metric(at, "Loss at step 29") == f"{run.losses[-1]:.4f}"
+    train_code = next(c.value for c in at.code if "def training_step" in c.value and "range(30)" in c.value)
+    assert "batch_size = 64" in train_code and "learning_rate = 0.05" in train_code
+    assert len(chart(at, "loss_plot")["data"]) == 2  # the batch's loss and the loss on all points
+    assert "10 steps per pass over the 600 points" in texts(at)
+
+
+def test_first_slider_moves_a_visible_number(page):
+    at = page("linear", "en")
+    at.slider(key="samples").set_value(1010).run()
+    assert not at.exception
+    assert metric(at, "Points") == "2020"
+    assert "num_samples_per_class = 1010" in at.code[0].value
+    reopened = page("linear", "en", samples="1010")  # the share link holds the same value
+    assert metric(reopened, "Points") == "2020"
+
+
+def test_scrubber_survives_a_shorter_run(page):
+    at = page("linear", "en")
+    at.slider(key="step").set_value(30).run()
+    at.slider(key="steps").set_value(10).run()  # the scrubber's range shrinks below its value
+    assert not at.exception
+    assert metric(at, "Step") == "10 / 10"
+    at.slider(key="steps").set_value(40).run()
+    assert not at.exception and metric(at, "Step") == "10 / 40"

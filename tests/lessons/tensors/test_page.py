@@ -1,0 +1,108 @@
+"""The tensors lesson through the real entry point."""
+
+import pandas as pd
+import pytest
+
+from tests.apptest import texts
+
+URL_KEYS = ("ckind", "shape", "dtype", "count", "seed", "rmean", "rstd", "urange", "op", "sa", "sb", "axis")
+
+
+def metric(at, label: str) -> str:
+    """The value of the first metric with this label (the normal distribution comes first)."""
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def table(at, index: int) -> pd.DataFrame:
+    return at.table[index].value
+
+
+@pytest.mark.parametrize("lang, title", [("en", "Tensors and variables"), ("ko", "텐서와 변수")])
+def test_renders_in_both_languages(page, lang, title):
+    at = page("tensors", lang, seed="3")
+    assert not at.exception
+    assert at.title[0].value == title
+    assert len(at.get("plotly_chart")) == 2  # normal and uniform histograms
+    shown = texts(at)
+    assert "seed=3" in shown  # the URL's seed reached the code that ran
+    assert "TypeError" in shown and "does not support item assignment" in shown  # immutability, for real
+    assert not at.warning
+
+
+def test_normal_sliders_move_the_sample_mean(page):
+    at = page("tensors", "en")
+    at.slider(key="rmean").set_value(2.0)
+    at.slider(key="rstd").set_value(0.5).run()
+    assert not at.exception
+    assert metric(at, "Chosen mean") == "2.000"
+    assert abs(float(metric(at, "Sample mean")) - 2.0) < 0.1
+    assert abs(float(metric(at, "Sample std")) - 0.5) < 0.1
+    assert "mean=2.0, stddev=0.5, seed=42" in texts(at)
+
+
+def test_variable_buttons(page):
+    at = page("tensors", "en")
+    start = table(at, 0)  # the current value before any operation
+
+    at.button(key="v_assign_wrong_shape").click().run()
+    errors = "\n".join([e.value for e in at.error] + [c.value for c in at.code])
+    assert "ValueError" in errors and "Shape mismatch" in errors and "(3, 2)" in errors
+    pd.testing.assert_frame_equal(table(at, 0), start)  # before
+    pd.testing.assert_frame_equal(table(at, 1), start)  # after: unchanged
+
+    at.button(key="v_assign_add").click().run()
+    before, after = table(at, 0), table(at, 1)
+    pd.testing.assert_frame_equal(before, start)
+    assert ((after - before - 1).abs() < 1e-5).all().all()
+    assert not any("ValueError" in e.value for e in at.error)
+    shown = texts(at)
+    assert "refused (ValueError)" in shown and "v.assign_add(tf.ones((3, 1)))" in shown
+
+    at.button(key="v_reset").click().run()
+    pd.testing.assert_frame_equal(table(at, 0), start)
+    assert len(at.table) == 1
+
+
+def test_broadcasting_error_then_result(page):
+    at = page("tensors", "en")
+    at.selectbox(key="sb").set_value("3x2").run()  # (2, 3) + (3, 2)
+    assert not at.exception
+    errors = "\n".join([e.value for e in at.error] + [c.value for c in at.code])
+    assert "InvalidArgumentError" in errors and "Incompatible shapes: [2,3] vs. [3,2]" in errors
+
+    at.selectbox(key="sa").set_value("2x1")
+    at.selectbox(key="sb").set_value("1x3").run()  # (2, 1) + (1, 3) broadcast to (2, 3)
+    assert not any("InvalidArgumentError" in e.value for e in at.error)
+    assert metric(at, "Result shape") == "(2, 3)"
+
+    at.selectbox(key="op").set_value("reduce_mean").run()  # the axis selector is enabled for reduce_mean only
+    at.selectbox(key="axis").set_value("1").run()
+    assert metric(at, "Result shape") == "(2,)"  # one mean per row of a (2, 1)
+    assert "c = tf.reduce_mean(a, axis=1)" in texts(at)
+
+    at.selectbox(key="op").set_value("matmul").run()
+    at.selectbox(key="sa").set_value("2x3")
+    at.selectbox(key="sb").set_value("3x2").run()
+    assert metric(at, "Result shape") == "(2, 2)"
+
+
+def test_garbage_url_values_are_ignored_with_a_notice(page):
+    at = page("tensors", "en", **{key: "zz?" for key in URL_KEYS})
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == len(URL_KEYS)
+    assert all("zz?" in w for w in warnings)
+    assert metric(at, "shape") == "(2, 3)"  # defaults used
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_share_link_values_work_in_both_languages(page, lang):
+    """The URL holds stable codes, never translated labels, so one link works in both languages."""
+    at = page("tensors", lang, ckind="constant", shape="2x2x3", dtype="int32", op="matmul", sa="3x2", sb="2x3",
+              rmean="1.5", count="200")
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="ckind").value == "constant" and at.selectbox(key="op").value == "matmul"
+    shown = texts(at)
+    assert 'x = tf.constant([[[1, 2, 3], [4, 5, 6]], [[7, 8, 9], [10, 11, 12]]], dtype="int32")' in shown
+    assert "c = tf.matmul(a, b)" in shown and "shape=(200,), mean=1.5," in shown
+    assert [m.value for m in at.metric if m.value in ("(3, 3)", "(2, 2, 3)")] == ["(2, 2, 3)", "(3, 3)"]

@@ -1,0 +1,80 @@
+"""The training page in a real AppTest: the worked example's numbers, the counts, divergence explained."""
+
+import json
+
+import pytest
+
+from tests.apptest import texts
+
+
+def code_with(at, needle: str) -> str:
+    """The code panel that contains ``needle`` (the panels are st.code elements inside expanders)."""
+    found = [c.value for c in at.code if needle in c.value]
+    assert found, f"no code panel contains {needle!r}"
+    return found[0]
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("lang, title", [("en", "How training works"), ("ko", "학습은 어떻게 이루어지나")])
+def test_worked_example_and_counts_by_default(page, lang, title):
+    at = page("training", lang)
+    assert not at.exception
+    assert at.title[0].value == title
+    # The forward pass of the worked example: h1 = σ(1) = 0.731, h2 = σ(0) = 0.500, y = 0.436.
+    assert [m.value for m in at.metric[:4]] == ["0.731", "0.500", "0.436", "0.000647"]
+    shown = texts(at)
+    assert "h_1 = \\sigma(z_1) = 0.731" in shown and "h_2 = \\sigma(z_2) = 0.500" in shown
+    assert "y = \\sigma(z) = 0.436" in shown
+    # 1000 samples in batches of 100: 10 iterations per epoch, 50 in 5 epochs, and fit agrees.
+    assert [m.value for m in at.metric[7:10]] == ["10", "50", "100"]
+    assert "⌈1000 / 100⌉ = 10" in shown
+    assert any("50" in s.value and "model.fit" in s.value for s in at.success)
+    assert any(m.label == "model.optimizer.iterations" and m.value == "50" for m in at.metric)
+    # The diagram carries every weight, and the code panels the settings that ran.
+    forward = json.loads(at.get("plotly_chart")[0].proto.spec)
+    edge_labels = {a["text"] for a in forward["layout"]["annotations"]}
+    assert {"w₁₁ = 0.30", "w₂₁ = -0.20", "v₂ = -0.30"} <= edge_labels
+    assert "x = tf.constant([[1.0, -1.0]])" in code_with(at, "z_hidden = x @ W_hidden")
+    assert "batch_size = 100" in code_with(at, "model.fit(")
+    assert not at.warning
+
+
+def test_moving_controls_updates_numbers_and_code(page):
+    at = page("training")
+    at.slider(key="x1").set_value(0.0).run()  # z1 = 0.2 + 0.5 = 0.7, so h1 = σ(0.7) = 0.668
+    assert not at.exception
+    assert at.metric[0].value == "0.668"
+    assert "x = tf.constant([[0.0, -1.0]])" in code_with(at, "z_hidden = x @ W_hidden")
+    at.slider(key="step_lr").set_value(2.0).run()
+    assert "learning_rate = 2.0" in code_with(at, "assign_sub")
+    assert any("%" in s.value for s in at.success)  # a small step lowers the loss
+    # A remainder batch: 1000 samples in batches of 30 -> ceil = 34 iterations, the last holds 10.
+    at.slider(key="batch_size").set_value(30)
+    at.slider(key="n_epochs").set_value(2).run()
+    assert [m.value for m in at.metric[7:10]] == ["34", "68", "10"]
+    assert any("**10**" in i.value for i in at.info)
+    assert any(m.label == "model.optimizer.iterations" and m.value == "68" for m in at.metric)
+
+
+def test_too_large_rates_are_explained_not_raised(page):
+    at = page("training", "en", step_lr="50", gd_lr="1.1")
+    assert not at.exception
+    assert any("went **up**" in w.value for w in at.warning)  # the backprop step overshoots
+    assert any("diverges" in e.value for e in at.error)
+    at.slider(key="gd_lr").set_value(3.0)
+    at.slider(key="gd_steps").set_value(50).run()  # float32 overflows to inf
+    assert not at.exception
+    assert any("inf" in w.value for w in at.warning)
+    assert any("diverges" in e.value for e in at.error)
+
+
+def test_link_values_are_used_and_huge_runs_are_not_started(page):
+    at = page("training", "ko", samples="5000", batch_size="1", n_epochs="20")
+    assert not at.exception
+    assert [m.value for m in at.metric[7:9]] == ["5000", "100000"]
+    assert any("100000" in i.value for i in at.info)  # too many to run live: explained instead
+    assert not any(m.label == "model.optimizer.iterations" for m in at.metric)
+    assert "model.fit(" not in code_with(at, "per_epoch = math.ceil(n / batch_size)")
