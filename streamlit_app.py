@@ -1,5 +1,7 @@
 """Entry point: language, sidebar, navigation. Run with `streamlit run streamlit_app.py`."""
 
+from importlib import import_module
+
 import streamlit as st
 
 from lib.core import ui
@@ -21,3 +23,4 @@ ui.device_box()
 with ui.friendly_errors():
     page.run()
 ui.share_box()
+ui.reset_button(import_module(f"lib.lessons.{page.url_path or LESSONS[0].slug}.controls").CONTROLS)

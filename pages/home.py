@@ -6,6 +6,7 @@ from lib.core.device import DEVICE, time_matmul
 from lib.core.i18n import t
 from lib.core.lessons import LESSONS
 from lib.lessons.home.code import matmul_code
+from lib.lessons.home.controls import CONTROLS as C
 from lib.lessons.home.figures import EVENTS, timeline
 
 st.title(t("home.title"))
@@ -32,7 +33,7 @@ st.header(t("home.gpu"))
 st.markdown(t("home.gpu_text"))
 kind = t("home.device_gpu") if DEVICE.kind == "GPU" else t("home.device_cpu")
 st.info(t("home.device_found", label=DEVICE.label, kind=kind), icon="🖥️")
-n = ui.slider("n", t("home.matrix_size"), 64, 2048, 512, 64)
+n = ui.control(C["n"])
 result = time_matmul(n)
 c1, c2, c3 = st.columns(3)
 c1.metric(t("home.flops"), f"{2 * n**3 / 1e9:.2f} GFLOP")

@@ -8,6 +8,7 @@ from lib.core import ui
 from lib.core.i18n import t
 from lib.lessons.linear import code, lab
 from lib.lessons.linear import figures as figs
+from lib.lessons.linear.controls import CONTROLS as C
 
 
 def num(value: float, digits: int = 4) -> str:
@@ -30,15 +31,15 @@ st.header(t("linear.s1_header"), divider="gray")
 st.markdown(t("linear.s1_text"))
 controls, plot = st.columns([1, 2], gap="large")
 with controls.container(border=True):
-    n = ui.slider("samples", t("linear.n_label"), *lab.N_RANGE, 1000, 10)
+    n = ui.control(C["samples"])
     st.caption(t("linear.n_caption", n=n, total=2 * n))
     c1, c2 = st.columns(2)
-    neg_x = ui.slider("neg_x", t("linear.neg_x"), *lab.MEAN_RANGE, 0.0, 0.5, container=c1)
-    neg_y = ui.slider("neg_y", t("linear.neg_y"), *lab.MEAN_RANGE, 3.0, 0.5, container=c2)
-    pos_x = ui.slider("pos_x", t("linear.pos_x"), *lab.MEAN_RANGE, 3.0, 0.5, container=c1)
-    pos_y = ui.slider("pos_y", t("linear.pos_y"), *lab.MEAN_RANGE, 0.0, 0.5, container=c2)
-    corr = ui.slider("corr", t("linear.corr_label"), *lab.CORR_RANGE, 0.5, 0.05, help=t("linear.corr_help"))
-    seed = ui.slider("rng", t("linear.seed_label"), 0, 99, 0, help=t("linear.seed_help"))
+    neg_x = ui.control(C["neg_x"], c1)
+    neg_y = ui.control(C["neg_y"], c2)
+    pos_x = ui.control(C["pos_x"], c1)
+    pos_y = ui.control(C["pos_y"], c2)
+    corr = ui.control(C["corr"])
+    seed = ui.control(C["rng"])
 try:
     data_spec = lab.LinearSpec(n_per_class=int(n), mean_neg=(lab.clean(neg_x), lab.clean(neg_y)),
                                mean_pos=(lab.clean(pos_x), lab.clean(pos_y)), corr=lab.clean(corr), seed=int(seed))
@@ -62,13 +63,10 @@ st.header(t("linear.s2_header"), divider="gray")
 st.markdown(t("linear.s2_text"))
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 3, 2, 3], gap="medium")
-    lr = lab.clean(ui.slider("lr", t("linear.lr_label"), *lab.LR_RANGE, 0.1, 0.01, container=c1,
-                             help=t("linear.lr_help")), 4)
-    steps = ui.slider("steps", t("linear.steps_label"), *lab.STEPS_RANGE, 40, container=c2)
-    minibatch = ui.toggle("minibatch", t("linear.minibatch_label"), value=False, container=c3,
-                          help=t("linear.minibatch_help"))
-    batch_choice = ui.slider("batch", t("linear.batch_label"), *lab.BATCH_RANGE, 128, container=c4,
-                             disabled=not minibatch)
+    lr = lab.clean(ui.control(C["lr"], c1), 4)
+    steps = ui.control(C["steps"], c2)
+    minibatch = ui.control(C["minibatch"], c3)
+    batch_choice = ui.control(C["batch"], c4, disabled=not minibatch)
 batch = min(int(batch_choice), data_spec.n_points)
 if minibatch and batch < batch_choice:
     st.caption(t("linear.batch_clamped", batch=batch))
@@ -112,7 +110,7 @@ ui.code_panel(code.training_code(spec), "linear_classifier.py", "train")
 # --------------------------------------------------------------------------- 3. the decision boundary
 st.header(t("linear.s3_header"), divider="gray")
 st.markdown(t("linear.s3_text"))
-step = ui.slider("step", t("linear.step_label"), 0, run.steps_run, run.steps_run, help=t("linear.step_help"))
+step = ui.control(C["step"], hi=run.steps_run, default=run.steps_run)
 w_k, b_k = run.state(step)
 bd = lab.boundary(w_k, b_k, box)
 m = st.columns(3)
@@ -148,7 +146,7 @@ m[1].metric(t("linear.m_critical"), f"{critical:.4f}", border=True)
 m[2].metric(t("linear.m_your_lr"), f"{lr:g}", border=True)
 verdict = "above" if lr >= critical else ("zigzag" if lr > critical / 2 else "smooth")
 st.markdown(t(f"linear.lr_{verdict}", lr=f"{lr:g}", critical=f"{critical:.3f}"))
-st.caption(t("linear.s4_try"))
+st.caption(t("linear.s4_try", critical=f"{critical:.3f}", default=f"{lab.default_critical():.3f}"))
 ui.code_panel(code.critical_code(data_spec), "critical_learning_rate.py", "critical")
 
 # --------------------------------------------------------------------------- 5. mini-batch vs full batch

@@ -1,4 +1,19 @@
-"""Turn a RunSpec into numbers with real TensorFlow.
+"""The one training API: every training run in the course goes through here.
+
+* ``job(report)``: hold one of the process's training slots (the gate), reporting the
+  queue place while waiting; re-entrant, so a job that trains several models holds
+  one slot for all of them.
+* ``model_session(key, build, report)``: a compiled Keras model from the pool (built
+  by ``build`` on first use, reset to a freshly built model's state afterwards), on
+  the training device, inside a job; the lesson fits, evaluates, saves or inspects
+  it before it goes back to the pool.
+* ``run(spec)`` / ``train_on(spec, split)``: a ``RunSpec``'s model on its data or a
+  given split, through a pooled ``_Trainer``.
+
+Progress goes to the reporter as ``lib.core.progress`` events, in an honest unit.
+
+``run(spec)`` is a pure function of its spec: same spec, same numbers. Two paths
+give the same RunResult:
 
 ``run(spec)`` is a pure function of its spec: same spec, same numbers. Two paths
 give the same RunResult:
@@ -16,8 +31,10 @@ traced instead of tracing a new one, which is where most of the time goes.
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,13 +47,65 @@ import keras  # noqa: E402  (after lib.core.device configured the GPU)
 import tensorflow as tf  # noqa: E402
 
 from lib.core.models import TASK_LOSS, TASK_METRIC, build_model, build_optimizer  # noqa: E402
-from lib.core.pool import OptimizerReset, Pool  # noqa: E402
+from lib.core.pool import Pool, PooledModel  # noqa: E402
+from lib.core.progress import ProgressCallback, Reporter, report_progress  # noqa: E402
 from lib.core.specs import RunSpec  # noqa: E402
 
 GATE = Gate(default_capacity(DEVICE.count))
+POOL: Pool[PooledModel] = Pool(max_keys=48)  # distinct model structures kept, all lessons together
 EVAL_BATCH = 4096
-# Called with (event, payload): ("queued", place), ("epoch", (epoch, logs)).
-Reporter = Callable[[str, object], None]
+_held = threading.local()  # how deep this thread is inside ``job``
+
+
+# --------------------------------------------------------------------------- jobs and pooled models
+
+
+@contextmanager
+def job(report: Reporter | None = None) -> Iterator[None]:
+    """Hold one training slot for the ``with`` body; ``report("queued", place)`` while waiting.
+
+    Re-entrant per thread: a lesson that trains several models wraps them in one
+    ``job`` and each inner run finds the slot already held.
+    """
+    depth = getattr(_held, "depth", 0)
+    if depth:
+        _held.depth = depth + 1
+        try:
+            yield
+        finally:
+            _held.depth = depth
+        return
+    with GATE.slot(on_wait=(lambda place: report("queued", place)) if report else None):
+        _held.depth = 1
+        try:
+            yield
+        finally:
+            _held.depth = 0
+
+
+@contextmanager
+def model_session(key: Hashable, build: Callable[[], keras.Model], report: Reporter | None = None,
+                  learning_rate: float | None = None) -> Iterator[PooledModel]:
+    """A pooled, compiled model in the initial state ``build()`` gives, inside a job.
+
+    ``key`` names the structure (everything that changes the traced functions);
+    ``build()`` returns a compiled model with seeded initializers. The first run of a
+    key uses the model it builds; later runs reuse it and copy a fresh build's weights,
+    dropout seeds and learning rate into it (``learning_rate`` overrides the latter).
+    Use the model inside the ``with`` body only: afterwards it serves other runs.
+    """
+    with job(report), tf.device(DEVICE.name):
+        pooled = POOL.take(key, lambda: PooledModel(build()))
+        try:
+            if pooled.runs:
+                pooled.reset_from(build(), learning_rate)
+            else:
+                pooled.runs = 1
+                if learning_rate is not None:
+                    pooled.optimizer.learning_rate = learning_rate
+            yield pooled
+        finally:
+            POOL.give_back(key, pooled)
 
 
 @dataclass(frozen=True)
@@ -65,6 +134,7 @@ class RunResult:
     diverged: bool = False
     notice: str | None = None  # data fallback notice key, if any
     extras: dict = field(default_factory=dict)
+    used: object = None  # what ``use(model)`` returned, if a lesson asked to use the trained model
 
     @property
     def final(self) -> dict[str, float]:
@@ -105,38 +175,27 @@ def epoch_orders(n: int, epochs: int, seed: int) -> np.ndarray:
 # --------------------------------------------------------------------------- pool
 
 
-class _Trainer:
-    """A compiled model + optimizer whose traced functions are reused across runs."""
+class _Trainer(PooledModel):
+    """A ``RunSpec``'s compiled model, plus the fast path's whole-epoch training loop."""
 
     def __init__(self, spec: RunSpec, input_shape: tuple[int, ...], task: str, n_classes: int,
                  steps_per_execution: int = 1) -> None:
         self.task = task
-        self.model = build_model(spec.model, input_shape, task, n_classes)
-        self.optimizer = build_optimizer(spec.optimizer)
-        self.model.compile(
-            optimizer=self.optimizer,
+        model = build_model(spec.model, input_shape, task, n_classes)
+        model.compile(
+            optimizer=build_optimizer(spec.optimizer),
             loss=TASK_LOSS[task],
             metrics=[TASK_METRIC[task]],
             steps_per_execution=steps_per_execution,
         )
-        self.reset_optimizer = OptimizerReset(self.optimizer, self.model.trainable_variables)
+        super().__init__(model)
         self.loss_fn = keras.losses.get(TASK_LOSS[task])
         self._train_epoch = None
         self._evaluate = None
 
     def reset(self, spec: RunSpec, input_shape: tuple[int, ...], n_classes: int) -> None:
         """Fresh initial weights for ``spec.model.seed`` and a fresh optimizer state."""
-        fresh = build_model(spec.model, input_shape, self.task, n_classes)
-        self.model.set_weights(fresh.get_weights())
-        # Dropout draws its masks from a seed generator that set_weights does not
-        # touch: rewind it to the fresh model's state, or a pooled model would
-        # draw other masks on every run of the same spec.
-        for mine, new in zip(self.model.layers, fresh.layers, strict=True):
-            generator = getattr(mine, "seed_generator", None)
-            if generator is not None:
-                generator.state.assign(new.seed_generator.state.value)
-        self.reset_optimizer(spec.optimizer.lr)
-        self.model.stop_training = False
+        self.reset_from(build_model(spec.model, input_shape, self.task, n_classes), spec.optimizer.lr)
 
     # Metric arithmetic shared by both fast-path functions.
     def _batch_stats(self, y: tf.Tensor, out: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -189,25 +248,20 @@ class _Trainer:
         return self._evaluate(x, y)
 
 
-POOL: Pool[_Trainer] = Pool(max_keys=24)  # distinct structures kept
-
-
-def _steps_per_execution(spec: RunSpec, n_train: int) -> int:
-    """fit runs a whole epoch per graph call; the fast path has its own loop (1)."""
-    return -(-n_train // spec.fit.batch_size) if spec.fit.path == "fit" else 1
-
-
-def _pool_key(spec: RunSpec, input_shape: tuple[int, ...], task: str, n_classes: int, n_train: int) -> tuple:
-    layers = tuple((layer.kind, layer.units, layer.activation, layer.rate) for layer in spec.model.layers)
-    opt = (spec.optimizer.name, spec.optimizer.momentum)
-    return (layers, opt, input_shape, task, n_classes, _steps_per_execution(spec, n_train))
+def _steps_per_execution(spec: RunSpec, n_train: int, per_batch: bool = False) -> int:
+    """fit runs a whole epoch per graph call (batch hooks then fire once per epoch);
+    the fast path has its own loop (1), and so has a run whose callbacks watch batches."""
+    return -(-n_train // spec.fit.batch_size) if spec.fit.path == "fit" and not per_batch else 1
 
 
 def _take_trainer(spec: RunSpec, input_shape: tuple[int, ...], task: str, n_classes: int,
-                  n_train: int) -> tuple[tuple, _Trainer]:
-    key = _pool_key(spec, input_shape, task, n_classes, n_train)
-    build = lambda: _Trainer(spec, input_shape, task, n_classes, _steps_per_execution(spec, n_train))  # noqa: E731
-    return key, POOL.take(key, build)
+                  n_train: int, per_batch: bool = False) -> tuple[tuple, _Trainer]:
+    layers = tuple((layer.kind, layer.units, layer.activation, layer.rate) for layer in spec.model.layers)
+    opt = (spec.optimizer.name, spec.optimizer.momentum)
+    steps = _steps_per_execution(spec, n_train, per_batch)
+    key = ("run", layers, opt, input_shape, task, n_classes, steps)
+    build = lambda: _Trainer(spec, input_shape, task, n_classes, steps)  # noqa: E731
+    return key, POOL.take(key, build)  # type: ignore[return-value]
 
 
 def pool_size() -> int:
@@ -219,18 +273,6 @@ def pool_size() -> int:
 
 def _finite(logs: dict[str, float]) -> bool:
     return all(math.isfinite(v) for v in logs.values())
-
-
-class EpochReporter(keras.callbacks.Callback):
-    """Forwards each epoch's logs to the page's reporter (the live progress bar and chart)."""
-
-    def __init__(self, report: Reporter | None) -> None:
-        super().__init__()
-        self.report = report
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if self.report is not None:
-            self.report("epoch", (epoch, {k: float(v) for k, v in (logs or {}).items()}))
 
 
 def _run_fit(trainer: _Trainer, spec: RunSpec, s: Split, orders: np.ndarray, report: Reporter | None,
@@ -256,7 +298,7 @@ def _run_fit(trainer: _Trainer, spec: RunSpec, s: Split, orders: np.ndarray, rep
         validation_data=val,
         verbose=0,
         shuffle=False,  # the order is already in ``ds``
-        callbacks=[*callbacks, keras.callbacks.TerminateOnNaN(), EpochReporter(report)],
+        callbacks=[*callbacks, keras.callbacks.TerminateOnNaN(), ProgressCallback(report, spec.fit.epochs)],
     )
     return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
 
@@ -274,35 +316,56 @@ def _run_fast(trainer: _Trainer, spec: RunSpec, s: Split, orders: np.ndarray,
         logs = {"loss": float(loss), metric: float(acc), "val_loss": float(vloss), f"val_{metric}": float(vacc)}
         for k, v in logs.items():
             history[k].append(v)
-        if report is not None:
-            report("epoch", (epoch, logs))
+        report_progress(report, epoch + 1, spec.fit.epochs, logs)
         if not _finite(logs):
             break
     return history
 
 
+class EpochReporter(keras.callbacks.Callback):
+    """TRANSITIONAL: the old ("epoch", (epoch, logs)) events, until every lesson reports Progress."""
+
+    def __init__(self, report: Reporter | None) -> None:
+        super().__init__()
+        self.report = report
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.report is not None:
+            self.report("epoch", (epoch, {k: float(v) for k, v in (logs or {}).items()}))
+
+
+def gate_slot(on_epoch: Reporter | None = None):  # noqa: ANN201  TRANSITIONAL: use ``job``
+    return job(on_epoch)
+
+
 def train_on(spec: RunSpec, s: Split, on_epoch: Reporter | None = None,
-             callbacks: Sequence[keras.callbacks.Callback] = (), notice: str | None = None) -> RunResult:
-    """Train the spec's model on a given split, on a gate slot the caller already holds.
+             callbacks: Sequence[keras.callbacks.Callback] = (), notice: str | None = None,
+             use: Callable[[keras.Model], object] | None = None, per_batch: bool = False) -> RunResult:
+    """Train the spec's model on a given split, inside a job (one gate slot).
 
     For lessons that split their data their own way (e.g. the course's
     ``train_test_split(test_size=0.2, random_state=42)``) or run several models in
-    one job. Everything else about the run follows ``spec``.
+    one job. Everything else about the run follows ``spec``. ``callbacks`` go to
+    ``model.fit`` (the ``fit`` path); ``use(model)`` runs on the trained model before
+    it returns to the pool, and what it returns is ``RunResult.used``. ``per_batch``
+    compiles one step per graph call, so batch-level callbacks see every batch.
     """
     input_shape = tuple(s.x_train.shape[1:])
     orders = epoch_orders(len(s.x_train), spec.fit.epochs, spec.fit.seed)
-    start = time.perf_counter()
-    with tf.device(DEVICE.name):
-        key, trainer = _take_trainer(spec, input_shape, s.task, s.n_classes, len(s.x_train))
+    with job(on_epoch), tf.device(DEVICE.name):
+        start = time.perf_counter()
+        key, trainer = _take_trainer(spec, input_shape, s.task, s.n_classes, len(s.x_train), per_batch)
         try:
             trainer.reset(spec, input_shape, s.n_classes)
             if spec.fit.path == "fit":
                 history = _run_fit(trainer, spec, s, orders, on_epoch, callbacks)
             else:
                 history = _run_fast(trainer, spec, s, orders, on_epoch)
+            seconds = time.perf_counter() - start
             _, _, out = trainer.evaluate(tf.constant(s.x_val), tf.constant(s.y_val))
             weights = [w.copy() for w in trainer.model.get_weights()]
             params = trainer.model.count_params()
+            used = use(trainer.model) if use is not None else None
         finally:
             POOL.give_back(key, trainer)
     return RunResult(
@@ -311,28 +374,24 @@ def train_on(spec: RunSpec, s: Split, on_epoch: Reporter | None = None,
         val_pred=np.asarray(out),
         y_val=s.y_val.ravel(),
         epochs_run=len(history.get("loss", [])),
-        seconds=time.perf_counter() - start,
+        seconds=seconds,
         device=DEVICE.label,
         path=spec.fit.path,
         param_count=int(params),
         diverged=any(not math.isfinite(v) for vals in history.values() for v in vals),
         notice=notice,
+        used=used,
     )
 
 
-def gate_slot(on_epoch: Reporter | None = None):  # noqa: ANN201  (a context manager)
-    """Hold one of the process's training slots, reporting the queue place while waiting."""
-    return GATE.slot(on_wait=(lambda place: on_epoch("queued", place)) if on_epoch else None)
-
-
 def run(spec: RunSpec, on_epoch: Reporter | None = None,
-        callbacks: Sequence[keras.callbacks.Callback] = ()) -> RunResult:
+        callbacks: Sequence[keras.callbacks.Callback] = (), use: Callable[[keras.Model], object] | None = None,
+        per_batch: bool = False) -> RunResult:
     """Train the spec's model on its data; deterministic for a given spec.
 
     ``on_epoch(event, payload)`` receives ("queued", place) while waiting for the
-    gate and ("epoch", (epoch, logs)) after every epoch. ``callbacks`` are extra
-    Keras callbacks for the ``fit`` path.
+    gate and ("progress", Progress) after every epoch. ``callbacks``, ``use`` and
+    ``per_batch`` as in ``train_on``.
     """
     s, notice = split(spec)
-    with gate_slot(on_epoch):
-        return train_on(spec, s, on_epoch, callbacks, notice)
+    return train_on(spec, s, on_epoch, callbacks, notice, use, per_batch)

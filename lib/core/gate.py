@@ -34,6 +34,7 @@ class Gate:
         self._tickets = itertools.count()
         self._waiting: list[int] = []
         self._running = 0
+        self.admitted = 0  # jobs that got a slot so far (tests check runs went through the gate)
 
     def waiting(self) -> int:
         with self._cond:
@@ -58,6 +59,7 @@ class Gate:
                 self._cond.wait(timeout=poll)
             self._waiting.pop(0)
             self._running += 1
+            self.admitted += 1
         try:
             yield
         finally:

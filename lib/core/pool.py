@@ -24,10 +24,12 @@ class Pool(Generic[T]):
         self.max_keys = max_keys
         self._idle: OrderedDict[Hashable, list[T]] = OrderedDict()
         self._lock = threading.Lock()
+        self.takes = 0  # objects handed out, reused or new (tests check runs went through the pool)
 
     def take(self, key: Hashable, build: Callable[[], T]) -> T:
         """An idle object for ``key``, or a new one from ``build()``."""
         with self._lock:
+            self.takes += 1
             idle = self._idle.get(key)
             if idle:
                 self._idle.move_to_end(key)
@@ -50,6 +52,34 @@ class Pool(Generic[T]):
             self._idle.clear()
 
 
+class PooledModel:
+    """A compiled Keras model whose traced functions outlive one run.
+
+    ``reset_from(fresh)`` gives it the initial state of a freshly built model of the
+    same structure: its weights, its dropout seed generators (``set_weights`` leaves
+    them alone, so a pooled model would otherwise draw other masks on every run of
+    the same spec) and a fresh optimizer state with the fresh model's learning rate.
+    """
+
+    def __init__(self, model: keras.Model) -> None:
+        self.model = model
+        self.optimizer = model.optimizer
+        self.reset_optimizer = OptimizerReset(self.optimizer, model.trainable_variables)
+        self.runs = 0
+
+    def reset_from(self, fresh: keras.Model, learning_rate: float | None = None) -> None:
+        self.runs += 1
+        self.model.set_weights(fresh.get_weights())
+        for mine, new in zip(self.model.layers, fresh.layers, strict=True):
+            generator = getattr(mine, "seed_generator", None)
+            if generator is not None:
+                generator.state.assign(new.seed_generator.state.value)
+        if learning_rate is None and getattr(fresh, "optimizer", None) is not None:
+            learning_rate = float(keras.ops.convert_to_numpy(fresh.optimizer.learning_rate))
+        self.reset_optimizer(learning_rate)
+        self.model.stop_training = False
+
+
 class OptimizerReset:
     """Remembers an optimizer's freshly built state so it can be restored exactly.
 
@@ -61,7 +91,8 @@ class OptimizerReset:
         self.optimizer = optimizer
         self._initial = [v.numpy() for v in optimizer.variables]
 
-    def __call__(self, learning_rate: float) -> None:
+    def __call__(self, learning_rate: float | None) -> None:
         for var, value in zip(self.optimizer.variables, self._initial, strict=True):
             var.assign(value)
-        self.optimizer.learning_rate = learning_rate
+        if learning_rate is not None:
+            self.optimizer.learning_rate = learning_rate

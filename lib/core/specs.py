@@ -44,6 +44,24 @@ def check(cond: bool, message: str) -> None:
 _check = check
 
 
+def whole(value: object, name: str, lo: int, hi: int) -> int:
+    """``value`` as an int if it is a whole number in [lo, hi] (``5.0`` from a URL is fine),
+    else the ValueError a page shows."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    check(ok and float(value).is_integer(), f"{name} must be a whole number")
+    check(lo <= value <= hi, f"{name} must be between {lo} and {hi}")  # type: ignore[operator]
+    return int(value)  # type: ignore[arg-type]
+
+
+def number(value: object, name: str, lo: float, hi: float, digits: int = 6) -> float:
+    """``value`` as a clean float (see ``clean``) if it is finite and in [lo, hi], else a ValueError."""
+    check(isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value),
+          f"{name} must be a finite number")
+    value = clean(value, digits)  # type: ignore[arg-type]
+    check(lo <= value <= hi, f"{name} must be between {lo:g} and {hi:g}")
+    return value
+
+
 def clean(value: float, digits: int = 6) -> float:
     """A slider value as code writes it (``0.30000000000000004`` -> ``0.3``; no ``-0.0``)."""
     return round(float(value), digits) + 0.0

@@ -14,13 +14,16 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from lib.core import i18n
+from lib.core.controls import Control, Table
 from lib.core.i18n import t
 
 
@@ -227,6 +230,51 @@ def toggle(key: str, label: str, value: bool = False, container: Any = None, **k
     return _bound(st.toggle, key, label, container, value=value, **kwargs)
 
 
+# --------------------------------------------------------------------------- control tables
+
+
+def control(c: Control, container: Any = None, label: str | None = None, **overrides: Any) -> Any:
+    """The widget a table row declares, bound to the URL under ``c.key``.
+
+    ``label`` replaces the catalogue label (e.g. a label with a number in it);
+    ``overrides`` pass on to the widget: ``lo``/``hi`` narrow a range that depends on
+    an earlier result (a step scrubber), ``format_func`` names choices, and anything
+    else (``disabled``, ``format``, ``label_visibility``…) goes to Streamlit as is.
+    """
+    text = label if label is not None else t(c.label)
+    if c.help is not None:
+        overrides.setdefault("help", t(c.help))
+    lo, hi = overrides.pop("lo", c.lo), overrides.pop("hi", c.hi)
+    default = overrides.pop("default", c.default)
+    if c.kind in ("slider", "range"):
+        return slider(c.key, text, lo, hi, default, c.step, container, **overrides)
+    if c.kind == "number":
+        return number(c.key, text, lo, hi, default, c.step, container, **overrides)
+    if c.kind == "toggle":
+        return toggle(c.key, text, default, container, **overrides)
+    widget = select if c.kind == "select" else radio
+    return widget(c.key, text, overrides.pop("options", c.options), default, container=container, **overrides)
+
+
+def reset_button(table: Table) -> None:
+    """"Reset this lesson to its defaults": forget every control's value and its URL key."""
+
+    def reset() -> None:
+        for c in table:
+            if c.kind in ("select", "radio"):  # kept in the URL by ``_choice``
+                st.session_state.pop(c.key, None)
+            else:  # bound to the URL by Streamlit: set the widget, and the URL follows
+                st.session_state[c.key] = c.default
+            if c.key in st.query_params:
+                try:
+                    del st.query_params[c.key]
+                except StreamlitAPIException:  # bound this run: the default just set drops it
+                    pass
+
+    st.sidebar.button(t("common.reset"), icon=":material/restart_alt:", on_click=reset, key="_reset_lesson",
+                      width="stretch", help=t("common.reset_help"), disabled=len(table) == 0)
+
+
 # --------------------------------------------------------------------------- share link
 
 
@@ -280,13 +328,6 @@ def code_panel(code: str, filename: str, key: str) -> None:
 # --------------------------------------------------------------------------- training
 
 
-@st.cache_resource
-def _workers() -> Any:
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="train")
-
-
 def _engine_run(spec: Any, report: Callable[..., None]) -> Any:
     from lib.core import engine
 
@@ -300,14 +341,29 @@ def _cached_run(spec: Any, extra_key: str, _run: Callable[..., Any], _report: Ca
     return _run(spec, _report)
 
 
+def _in_thread(work: Callable[[], Any]) -> Future:
+    """Run ``work`` on a thread of its own: the gate, not a thread pool, bounds training,
+    so a job waiting for a slot is always told its place in the queue."""
+    future: Future = Future()
+
+    def target() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # handed to the script thread, which shows it
+            future.set_exception(exc)
+
+    threading.Thread(target=target, name="train", daemon=True).start()
+    return future
+
+
 def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "") -> Any:
     """Train ``spec`` once per distinct spec; show live progress on a cache miss.
 
     Training runs in a worker thread while this script thread draws the queue
-    place, a progress bar and a per-epoch loss chart. If the learner moves a
+    place, a progress bar and a live loss chart. If the learner moves a
     slider mid-run, the worker still finishes and fills the cache.
     ``run(spec, report)`` defaults to ``engine.run``; ``report(kind, payload)`` takes
-    ("epoch", (epoch, logs)) and ("queued", place) events.
+    ("queued", place) and ("progress", lib.core.progress.Progress) events.
     """
     from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
@@ -322,12 +378,10 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
         add_script_run_ctx(threading.current_thread(), ctx)
         return _cached_run(spec, extra_key, run, lambda kind, payload: events.put((kind, payload)))
 
-    from concurrent.futures import wait
-
-    future = _workers().submit(work)
-    epochs = getattr(getattr(spec, "fit", None), "epochs", None)
+    future = _in_thread(work)
     status = bar = chart = None
     rows: list[dict[str, float]] = []
+    fraction: float | None = None
     last_draw = 0.0
     while True:
         done = future.done()
@@ -339,14 +393,20 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
                 status, bar, chart = st.empty(), st.empty(), st.empty()
             if kind == "queued":
                 status.info(t("common.queued", place=payload), icon="⏳")
-            elif kind == "epoch":
+            elif kind == "epoch":  # TRANSITIONAL: lessons not yet on lib.core.progress
+                from lib.core.progress import Progress
+
                 epoch, logs = payload
-                rows.append({k: v for k, v in logs.items() if "loss" in k and math.isfinite(v)})
-                status.caption(t("common.training_epoch", epoch=epoch + 1, total=epochs or "?"))
+                total = getattr(getattr(spec, "fit", None), "epochs", None)
+                payload, kind = Progress(epoch + 1, total, "epoch", logs), "progress"
+            if kind == "progress":
+                rows.append({k: v for k, v in payload.logs.items() if "loss" in k and math.isfinite(v)})
+                fraction = payload.fraction
+                status.caption(t(f"common.training_{payload.unit}", done=payload.done, total=payload.total or "?"))
         if drained and rows and (time.monotonic() - last_draw > 0.15 or done):
             last_draw = time.monotonic()
-            if epochs:
-                bar.progress(min(1.0, len(rows) / epochs))
+            if fraction is not None:
+                bar.progress(fraction)
             chart.line_chart(rows, height=180)
         if done and events.empty():
             break

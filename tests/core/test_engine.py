@@ -145,8 +145,8 @@ def test_gate_bounds_concurrency_and_reports_place():
 def test_engine_reports_epochs_to_callback():
     seen = []
     engine.run(SMALL, on_epoch=lambda kind, payload: seen.append((kind, payload)))
-    epochs = [p[0] for k, p in seen if k == "epoch"]
-    assert epochs == [0, 1, 2, 3]
+    progress = [(p.done, p.total, p.unit) for k, p in seen if k == "progress"]
+    assert progress == [(1, 4, "epoch"), (2, 4, "epoch"), (3, 4, "epoch"), (4, 4, "epoch")]
 
 
 def test_a_run_waiting_for_the_gate_reports_its_place():
@@ -174,7 +174,7 @@ def test_a_run_waiting_for_the_gate_reports_its_place():
     runner.join(30)
     for th in holders:
         th.join()
-    assert [k for k, _ in events].count("epoch") == 4
+    assert [k for k, _ in events].count("progress") == 4
 
 
 def test_dropout_masks_repeat_on_a_pooled_model():

@@ -110,10 +110,7 @@ def _take_trainer(spec: RunSpec, s: engine.Split, per_batch: bool) -> tuple[tupl
     batch hooks once per epoch, so a per-batch callback would see one batch.
     """
     shape = tuple(s.x_train.shape[1:])
-    if not per_batch:
-        return engine._take_trainer(spec, shape, s.task, s.n_classes, len(s.x_train))
-    key = ("per-batch", *engine._pool_key(spec, shape, s.task, s.n_classes, len(s.x_train))[:-1])
-    return key, engine.POOL.take(key, lambda: engine._Trainer(spec, shape, s.task, s.n_classes, 1))
+    return engine._take_trainer(spec, shape, s.task, s.n_classes, len(s.x_train), per_batch)
 
 
 def val_dataset(s: engine.Split) -> tf.data.Dataset:

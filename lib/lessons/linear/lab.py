@@ -24,17 +24,21 @@ import numpy as np
 import tensorflow as tf  # noqa: E402
 
 from lib.core import data as data_mod
-from lib.core import device  # noqa: F401  (sets GPU memory growth before the first tensor)
+from lib.core import (
+    device,  # noqa: F401  (sets GPU memory growth before the first tensor)
+    engine,
+)
 from lib.core.specs import DataSpec, check, clean  # noqa: F401  (clean: part of this module's API for the page)
+from lib.lessons.linear.controls import CONTROLS
 
-# Ranges of the page's controls; the spec accepts exactly these.
-N_RANGE = (10, 5000)  # samples per class
-MEAN_RANGE = (-5.0, 5.0)
-CORR_RANGE = (-0.9, 0.9)
-SEED_RANGE = (0, 9999)
-LR_RANGE = (0.01, 1.0)
-STEPS_RANGE = (1, 200)
-BATCH_RANGE = (1, 1024)
+# Ranges of the page's controls, from the lesson's control table: the spec accepts exactly these.
+N_RANGE = CONTROLS["samples"].range  # samples per class
+MEAN_RANGE = CONTROLS["neg_x"].range
+CORR_RANGE = CONTROLS["corr"].range
+SEED_RANGE = CONTROLS["rng"].range
+LR_RANGE = CONTROLS["lr"].range
+STEPS_RANGE = CONTROLS["steps"].range
+BATCH_RANGE = CONTROLS["batch"].range
 THRESHOLD = 0.5  # predictions above it count as class 1
 PRINT_HEAD, PRINT_TAIL = 5, 5  # "Loss at step N" lines the page shows from each end
 
@@ -75,10 +79,10 @@ class LinearSpec:
                f"the correlation must be a number from {CORR_RANGE[0]} to {CORR_RANGE[1]}")
         _check(isinstance(self.seed, int) and SEED_RANGE[0] <= self.seed <= SEED_RANGE[1],
                f"the seed must be a whole number from {SEED_RANGE[0]} to {SEED_RANGE[1]}")
-        _check(_in(float(self.learning_rate), (1e-6, 10.0)) and self.learning_rate > 0,
-               "the learning rate must be a positive number up to 10")
-        _check(isinstance(self.steps, int) and STEPS_RANGE[0] <= self.steps <= 10_000,
-               "the number of steps must be a whole number from 1 to 10000")
+        _check(_in(float(self.learning_rate), LR_RANGE),
+               f"the learning rate must be a number from {LR_RANGE[0]} to {LR_RANGE[1]}")
+        _check(isinstance(self.steps, int) and STEPS_RANGE[0] <= self.steps <= STEPS_RANGE[1],
+               f"the number of steps must be a whole number from {STEPS_RANGE[0]} to {STEPS_RANGE[1]}")
         if self.batch_size is not None:
             _check(isinstance(self.batch_size, int) and 1 <= self.batch_size <= 2 * self.n_per_class,
                    f"the batch size must be a whole number from 1 to the number of points ({2 * self.n_per_class})")
@@ -197,10 +201,16 @@ class LinearRun:
 def train(spec: LinearSpec, report: Reporter | None = None) -> LinearRun:
     """The course's training loop for ``spec``; deterministic.
 
-    ``report`` is accepted for ``lib.core.ui.train`` but not called: the default run takes
-    about 50 ms, too short for a progress bar to help.
+    Runs as a job of the one training API (a gate slot; the queue place goes to
+    ``report``); no progress events: the default run takes about 50 ms, too short for
+    a progress bar to help. There is no Keras model to pool: ``W`` and ``b`` are the model.
     """
     inputs, targets = dataset(spec)
+    with engine.job(report):
+        return _train(spec, inputs, targets)
+
+
+def _train(spec: LinearSpec, inputs: np.ndarray, targets: np.ndarray) -> LinearRun:
     start = time.perf_counter()
     W = tf.Variable(initial_value=initial_weights(spec.seed))
     b = tf.Variable(initial_value=tf.zeros(shape=(1,)))
@@ -343,6 +353,12 @@ def critical_learning_rate(inputs: np.ndarray) -> tuple[float, float]:
     largest = float(np.linalg.eigvalsh(hessian).max())
     return largest, 2 / largest
 
+
+
+@functools.cache
+def default_critical() -> float:
+    """The largest safe full-batch learning rate for the lesson's default data."""
+    return critical_learning_rate(dataset(LinearSpec())[0])[1]
 
 def class_means(inputs: np.ndarray, n_per_class: int) -> tuple[np.ndarray, np.ndarray]:
     """The sample mean of each class (float32, as the code computes it)."""

@@ -1,0 +1,87 @@
+"""Progress events of a training job, in an honest unit.
+
+A job reports two kinds of event to its ``Reporter``:
+
+* ``("queued", place)``: waiting for a training slot, ``place`` 1-based;
+* ``("progress", Progress(...))``: ``done`` of ``total`` units finished, with the logs
+  of the unit that just ended.
+
+The unit is what the job really counts (epochs, epochs summed over several models,
+batches): a job that trains three models for five epochs reports 15 epochs, not
+"epoch 11 of 5". ``lib.core.ui.train`` draws these events as a progress bar and a
+live loss chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import keras
+
+Reporter = Callable[[str, object], None]
+UNITS = ("epoch", "batch", "step")
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int  # units finished so far, 1-based after the first
+    total: int | None  # units in the whole job (None: not known in advance)
+    unit: str = "epoch"
+    logs: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise ValueError(f"unknown progress unit {self.unit!r}")
+
+    @property
+    def fraction(self) -> float | None:
+        return None if not self.total else min(1.0, self.done / self.total)
+
+
+def report_progress(report: Reporter | None, done: int, total: int | None, logs: dict | None = None,
+                    unit: str = "epoch") -> None:
+    """Send one progress event (nothing without a reporter)."""
+    if report is not None:
+        report("progress", Progress(done, total, unit, {k: float(v) for k, v in (logs or {}).items()}))
+
+
+def part(report: Reporter | None, offset: int, total: int, prefix: str = "") -> Reporter | None:
+    """A reporter for one part of a longer job: ``done`` shifted by ``offset`` out of ``total``.
+
+    A job that trains several models gives each a ``part`` so the bar runs once, from
+    0 to the whole job's units; ``prefix`` names the part's logs (e.g. ``"relu "``).
+    """
+    if report is None:
+        return None
+
+    def relay(kind: str, payload: object) -> None:
+        if kind == "progress" and isinstance(payload, Progress):
+            logs = {f"{prefix}{k}": v for k, v in payload.logs.items()}
+            report(kind, Progress(offset + payload.done, total, payload.unit, logs))
+        else:
+            report(kind, payload)
+
+    return relay
+
+
+class ProgressCallback(keras.callbacks.Callback):
+    """Reports every epoch (or every batch) of ``model.fit`` as a progress event."""
+
+    def __init__(self, report: Reporter | None, total: int | None = None, unit: str = "epoch") -> None:
+        super().__init__()
+        self.report, self.total, self.unit = report, total, unit
+        self.batches = 0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        if self.total is None and self.unit == "epoch":
+            self.total = self.params.get("epochs")
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.unit == "epoch":
+            report_progress(self.report, epoch + 1, self.total, logs)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.unit == "batch":
+            self.batches += 1
+            report_progress(self.report, self.batches, self.total, logs, unit="batch")
