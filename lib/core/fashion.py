@@ -64,3 +64,32 @@ def fashion_split(images: int) -> FashionData:
     """``images`` random rows of the training file (all of them at 60000), split 80/20 with seed 42."""
     subsample = None if images >= TOTAL_IMAGES else images
     return split_dataset(data_mod.load(DataSpec("fashion_mnist", subsample=subsample, seed=SUBSAMPLE_SEED)))
+
+
+def split_code(images: int, fallback: bool = False) -> str:
+    """Load, subsample, scale to 0..1 and split as the course does."""
+    if fallback:
+        total, load = 1797, '''from sklearn.datasets import load_digits
+
+# Fashion-MNIST is not on this server: scikit-learn's 8×8 digits stand in
+digits = load_digits()
+train_input, train_target = digits.data.reshape(-1, 8, 8) / 16.0, digits.target  # pixels 0..16 -> 0..1
+'''
+    else:
+        total, load = TOTAL_IMAGES, '''# Fashion-MNIST: 60000 training images of 28×28 pixels (0..255), labels 0..9
+(train_input, train_target), (test_input, test_target) = keras.datasets.fashion_mnist.load_data()
+'''
+    if images < total:
+        sub = f'''IMAGES = {images}  # a random subsample of the {total} keeps a CPU quick
+rows = np.sort(np.random.default_rng({SUBSAMPLE_SEED}).choice({total}, IMAGES, replace=False))
+train_input, train_target = train_input[rows], train_target[rows]
+'''
+    else:
+        sub = f"# all {total} images\n"
+    scale = "train_scaled = train_input.astype(\"float32\")" + ("" if fallback else " / 255.0  # pixels -> 0..1")
+    return f'''{load}{sub}{scale}
+
+# The course's split: 20% for validation, random_state=42
+train_scaled, val_scaled, train_target, val_target = train_test_split(
+    train_scaled, train_target, test_size={VAL_FRACTION!r}, random_state={SPLIT_SEED})
+'''

@@ -8,6 +8,7 @@ permutation per epoch), so they print the page's numbers. The unit tests run the
 
 from __future__ import annotations
 
+from lib.core.fashion import split_code
 from lib.lessons.design import compare as sr
 from lib.lessons.design import further as fur
 from lib.lessons.design import lab
@@ -26,33 +27,6 @@ def optimizer_code(name: str, lr: float) -> str:
     return _OPTIMIZERS[name].format(lr=lr)
 
 
-def split_code(images: int, fallback: bool = False) -> str:
-    """Load, subsample, scale to 0..1 and split as the course does."""
-    if fallback:
-        total, load = 1797, '''from sklearn.datasets import load_digits
-
-# Fashion-MNIST is not on this server: scikit-learn's 8×8 digits stand in
-digits = load_digits()
-train_input, train_target = digits.data.reshape(-1, 8, 8) / 16.0, digits.target  # pixels 0..16 -> 0..1
-'''
-    else:
-        total, load = lab.TOTAL_IMAGES, '''# Fashion-MNIST: 60000 training images of 28×28 pixels (0..255), labels 0..9
-(train_input, train_target), (test_input, test_target) = keras.datasets.fashion_mnist.load_data()
-'''
-    if images < total:
-        sub = f'''IMAGES = {images}  # a random subsample of the {total} keeps a CPU quick
-rows = np.sort(np.random.default_rng({lab.SUBSAMPLE_SEED}).choice({total}, IMAGES, replace=False))
-train_input, train_target = train_input[rows], train_target[rows]
-'''
-    else:
-        sub = f"# all {total} images\n"
-    scale = "train_scaled = train_input.astype(\"float32\")" + ("" if fallback else " / 255.0  # pixels -> 0..1")
-    return f'''{load}{sub}{scale}
-
-# The course's split: 20% for validation, random_state=42
-train_scaled, val_scaled, train_target, val_target = train_test_split(
-    train_scaled, train_target, test_size={lab.VAL_FRACTION!r}, random_state={lab.SPLIT_SEED})
-'''
 
 
 _IMPORTS = '''import keras

@@ -9,8 +9,8 @@ numbers. The other scripts read the files it writes. The unit tests run them all
 
 from __future__ import annotations
 
+from lib.core.fashion import split_code
 from lib.core.models import layer_seed, output_seed
-from lib.lessons.design.code import split_code
 from lib.lessons.saving import files, lab
 
 _IMPORTS = '''import keras

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
+from lib.core import charts
 from lib.core.figure_style import PALETTE, base
-from lib.lessons.design import figures as design_figures
 
 if TYPE_CHECKING:  # the figures need no Keras at import
     from lib.lessons.saving.models import Graph
@@ -21,8 +21,8 @@ KIND_COLOURS = {"InputLayer": "#E7F5FF", "Dense": "#FFF4E6", "Dropout": "#F3F0FF
 
 
 def history_figure(history: Mapping[str, Sequence[float]], labels: Mapping[str, str]) -> go.Figure:
-    """Loss (left) and accuracy (right) per epoch: the design lesson's chart, a little shorter."""
-    return design_figures.history_figure(history, labels, height=300)
+    """Loss (left) and accuracy (right) per epoch: the course's history chart, a little shorter."""
+    return charts.history_figure(history, labels, height=300)
 
 
 def composition_figure(parts: Mapping[str, int], labels: Mapping[str, str]) -> go.Figure:
@@ -92,7 +92,7 @@ def image_grid(images: np.ndarray, titles: Sequence[str], right: Sequence[bool] 
                row_height: int = 150) -> go.Figure:
     """Greyscale images (0 = white, 1 = black, as the course draws them); titles green when right, red when wrong."""
     cols = max(1, min(cols, len(images)))
-    fig = design_figures.image_grid(images, titles, cols=cols, row_height=row_height)  # the design lesson's grid
+    fig = charts.image_grid(images, titles, cols=cols, row_height=row_height)
     fig.update_annotations(font_size=11)
     if right is not None:
         for annotation, ok in zip(fig.layout.annotations, right, strict=False):
