@@ -1,9 +1,7 @@
-"""lib/linear_lab.py and lib/codegen/linear.py: the course's classifier, its boundary, and the code panels' code."""
+"""lib/lessons/linear: the course's classifier, its boundary, and the code panels' code."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import subprocess
@@ -12,24 +10,18 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from tensorflow.python.eager import context
 
 from lib.lessons.linear import code as codegen
 from lib.lessons.linear import figures as figs
 from lib.lessons.linear import lab
+from tests.shown_code import run_shown_code
 
 SMALL = lab.LinearSpec(n_per_class=40, steps=6)
 SMALL_MINI = replace(SMALL, batch_size=16, steps=9)  # 80 points: 5 steps per pass, so a reshuffle happens
 
 
 def run_code(code: str) -> tuple[dict, str]:
-    """Execute a generated script as a fresh program would; return its variables and what it printed."""
-    context.context().clear_kernel_cache()  # no reused random kernels: the op seed acts as in a new process
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102  (our own generated code)
-    return namespace, out.getvalue()
+    return run_shown_code(code, fresh_kernels=True)
 
 
 def printed(text: str, prefix: str) -> str:
