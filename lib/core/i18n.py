@@ -74,10 +74,10 @@ def current_language() -> str:
     if get_script_run_ctx(suppress_warning=True) is None:  # unit tests, scripts
         return DEFAULT_LANGUAGE
     lang = st.session_state.get("lang")
-    if lang is None:  # a page ran without the entry point: see ui.leave_legacy_pages_mode
-        from lib.core.ui import leave_legacy_pages_mode
+    if lang is None:  # TRANSITIONAL: until every page calls ui.require_entry_point first
+        from lib.core.streamlit_internals import require_entry_point
 
-        leave_legacy_pages_mode()
+        require_entry_point()
     return lang or DEFAULT_LANGUAGE
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import queue
-import sys
 import threading
 import time
 import traceback
@@ -22,50 +21,12 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from lib.core import i18n
+from lib.core import i18n, streamlit_internals
 from lib.core.controls import Control, Table
 from lib.core.i18n import t
 
-
-def leave_legacy_pages_mode() -> None:
-    """Make a deep link to a lesson work on a freshly started server.
-
-    Until some session calls ``st.navigation``, Streamlit treats a ``pages/``
-    folder the old (v1) way and runs ``pages/<name>.py`` on its own, without the
-    entry point (no language, no sidebar). ``i18n.t`` notices a run without the
-    entry point and calls this: the mode goes off and the run restarts through
-    ``streamlit_app.py``, which then opens the lesson the URL names.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def _keep_keras_state() -> None:
-    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
-
-    Streamlit does that to free memory in single-user notebooks-turned-apps. Here
-    it costs about 0.3 s on every slider move and throws away Keras state the
-    pooled, already-traced models rely on; the engine manages its own memory.
-    """
-    from streamlit.runtime.scriptrunner import script_runner
-
-    if getattr(script_runner._clean_problem_modules, "keeps_keras", False):
-        return
-
-    def clean_without_keras() -> None:
-        # What Streamlit's clean-up does besides Keras (matplotlib is unused here, but harmless).
-        plt = sys.modules.get("matplotlib.pyplot")
-        if plt is not None:
-            plt.close("all")
-
-    clean_without_keras.keeps_keras = True  # type: ignore[attr-defined]
-    script_runner._clean_problem_modules = clean_without_keras
-
-
-_keep_keras_state()
+streamlit_internals.keep_keras_state()
+require_entry_point = streamlit_internals.require_entry_point
 
 # --------------------------------------------------------------------------- language
 

@@ -55,12 +55,3 @@ def test_real_engine_through_ui_is_deterministic():
     direct = engine.run(RunSpec(data=DataSpec("moons", n_samples=200), model=dense_stack((8,)),
                                 fit=FitSpec(epochs=3, seed=0)))
     assert at.text[0].value == f"epochs=3 loss={direct.history['loss'][-1]:.6f}"
-
-
-def test_streamlit_no_longer_clears_the_keras_session_after_each_run():
-    from streamlit.runtime.scriptrunner import script_runner
-
-    import lib.core.ui  # noqa: F401  (the patch is applied on import)
-
-    assert script_runner._clean_problem_modules.keeps_keras
-    script_runner._clean_problem_modules()  # and it runs without touching Keras
