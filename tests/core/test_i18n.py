@@ -16,6 +16,13 @@ LITERAL = re.compile(r"""\bt\(\s*["']([a-z_]+\.[A-Za-z0-9_.]+)["']""")
 PREFIX = re.compile(r"""\bt\(\s*f["']([a-z_]+\.[A-Za-z0-9_.]*)\{""")
 
 
+def test_sources_and_catalogues_are_found():
+    assert len(SOURCES) > 60 and sum(p.parent.name == "pages" for p in SOURCES) == 12
+    for lang in i18n.LANGUAGES:  # core's texts and one file per lesson
+        assert len(i18n.catalogue_files(lang)) == 13
+        assert all(path.is_file() for _, path in i18n.catalogue_files(lang))
+
+
 def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
