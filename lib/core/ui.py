@@ -302,7 +302,7 @@ def _cached_run(spec: Any, extra_key: str, _run: Callable[..., Any], _report: Ca
     return _run(spec, _report)
 
 
-def _in_thread(work: Callable[[], Any]) -> Future:
+def run_in_thread(work: Callable[[], Any]) -> Future:
     """Run ``work`` on a thread of its own: the gate, not a thread pool, bounds training,
     so a job waiting for a slot is always told its place in the queue."""
     future: Future = Future()
@@ -339,7 +339,7 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
         add_script_run_ctx(threading.current_thread(), ctx)
         return _cached_run(spec, extra_key, run, lambda kind, payload: events.put((kind, payload)))
 
-    future = _in_thread(work)
+    future = run_in_thread(work)
     status = bar = chart = None
     rows: list[dict[str, float]] = []
     fraction: float | None = None

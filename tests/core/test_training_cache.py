@@ -55,3 +55,23 @@ def test_real_engine_through_ui_is_deterministic():
     direct = engine.run(RunSpec(data=DataSpec("moons", n_samples=200), model=dense_stack((8,)),
                                 fit=FitSpec(epochs=3, seed=0)))
     assert at.text[0].value == f"epochs=3 loss={direct.history['loss'][-1]:.6f}"
+
+
+def test_every_job_gets_a_thread_so_the_gate_can_tell_it_its_place():
+    """Ten runs at once: all ten start (and so reach the gate, which reports queue places);
+    none waits unseen in a bounded thread pool, as the ninth did before."""
+    import threading
+
+    from lib.core import ui
+
+    started, release = threading.Semaphore(0), threading.Event()
+
+    def work():
+        started.release()
+        release.wait(5)
+        return 1
+
+    futures = [ui.run_in_thread(work) for _ in range(10)]
+    assert all(started.acquire(timeout=5) for _ in range(10))
+    release.set()
+    assert sum(f.result(timeout=5) for f in futures) == 10
