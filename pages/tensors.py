@@ -7,6 +7,7 @@ from lib.core.figure_style import PALETTE
 from lib.core.i18n import t
 from lib.lessons.tensors import code as codegen
 from lib.lessons.tensors import lab
+from lib.lessons.tensors.controls import CONTROLS as C
 from lib.lessons.tensors.figures import sample_histogram
 
 
@@ -37,11 +38,9 @@ st.markdown(t("tensors.intro"))
 st.header(t("tensors.const_header"), divider="gray")
 st.markdown(t("tensors.const_text"))
 c1, c2, c3 = st.columns(3)
-kind = ui.select("ckind", t("tensors.const_kind"), lab.CONST_KINDS, "ones", format_func=codegen.CONST_LABELS.get,
-                 container=c1)
-shape_key = ui.select("shape", t("tensors.const_shape"), lab.CONST_SHAPES, "2x3", format_func=shape_label,
-                      container=c2)
-dtype = ui.select("dtype", t("tensors.const_dtype"), lab.DTYPES, "float32", container=c3)
+kind = ui.control(C["ckind"], c1, format_func=codegen.CONST_LABELS.get)
+shape_key = ui.control(C["shape"], c2, format_func=shape_label)
+dtype = ui.control(C["dtype"], c3)
 shape = lab.parse_shape(shape_key)
 info = lab.constant_tensor(kind, shape, dtype)
 
@@ -63,8 +62,8 @@ ui.code_panel(codegen.constant_code(kind, shape, dtype), "constant_tensor.py", "
 st.header(t("tensors.rand_header"), divider="gray")
 st.markdown(t("tensors.rand_text"))
 c1, c2 = st.columns(2, gap="large")
-count = ui.slider("count", t("tensors.rand_count"), 10, 5000, 1000, 10, container=c1)
-seed = ui.slider("seed", t("tensors.rand_seed"), 0, 99, 42, container=c2)
+count = ui.control(C["count"], c1)
+seed = ui.control(C["seed"], c2)
 
 hist_labels = dict(bars=t("tensors.fig_bars"), sample=t("tensors.fig_sample"), x_title=t("tensors.fig_x"),
                    y_title=t("tensors.fig_y"))
@@ -72,8 +71,8 @@ normal_col, uniform_col = st.columns(2, gap="large")
 with normal_col:
     st.subheader(t("tensors.normal_sub"))
     c1, c2 = st.columns(2)
-    mean = round(ui.slider("rmean", t("tensors.rand_mean"), -3.0, 3.0, 0.0, 0.1, container=c1), 2)
-    stddev = round(ui.slider("rstd", t("tensors.rand_std"), 0.1, 3.0, 1.0, 0.1, container=c2), 2)
+    mean = round(ui.control(C["rmean"], c1), 2)
+    stddev = round(ui.control(C["rstd"], c2), 2)
     normal = lab.random_normal(count, mean, stddev, seed)
     m = st.columns(4)
     m[0].metric(t("tensors.m_chosen_mean"), f"{normal.expected_mean:.3f}")
@@ -90,7 +89,7 @@ with normal_col:
 
 with uniform_col:
     st.subheader(t("tensors.uniform_sub"))
-    low, high = ui.slider("urange", t("tensors.rand_range"), -5.0, 5.0, (0.0, 1.0), 0.5)
+    low, high = ui.control(C["urange"])
     low, high = round(low, 2), round(high, 2)
     uniform = lab.random_uniform(count, low, high, seed)
     m = st.columns(4)
@@ -200,13 +199,11 @@ ui.code_panel(codegen.variable_code([logged for logged, _ in state["tensors_log"
 st.header(t("tensors.ops_header"), divider="gray")
 st.markdown(t("tensors.ops_text"))
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-op = ui.select("op", t("tensors.ops_op"), lab.OPS, "add", format_func=codegen.OP_LABELS.get, container=c1)
+op = ui.control(C["op"], c1, format_func=codegen.OP_LABELS.get)
 binary = op in lab.BINARY_OPS
-shape_a = ui.select("sa", t("tensors.ops_a"), lab.OPERAND_SHAPES, "2x3", format_func=shape_label, container=c2)
-shape_b = ui.select("sb", t("tensors.ops_b"), lab.OPERAND_SHAPES, "3", format_func=shape_label, container=c3,
-                    disabled=not binary, help=t("tensors.ops_b_help"))
-axis_choice = ui.select("axis", t("tensors.ops_axis"), lab.AXES, "none", format_func=codegen.AXIS_LABELS.get,
-                        container=c4, disabled=op != "reduce_mean")
+shape_a = ui.control(C["sa"], c2, format_func=shape_label)
+shape_b = ui.control(C["sb"], c3, format_func=shape_label, disabled=not binary)
+axis_choice = ui.control(C["axis"], c4, format_func=codegen.AXIS_LABELS.get, disabled=op != "reduce_mean")
 c1.caption(t(f"tensors.op_{op}"))
 if op == "reduce_mean":
     c4.caption(t(f"tensors.axis_{axis_choice}"))

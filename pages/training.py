@@ -2,12 +2,18 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib.core import ui
+from lib.core import numbers, ui
 from lib.core.i18n import t
 from lib.lessons.training import code, lab
 from lib.lessons.training import figures as figs
+from lib.lessons.training.controls import CONTROLS as C
 
-fmt, fmt_grad = lab.fmt, lab.fmt_grad
+fmt_grad = lab.fmt_grad
+
+
+def fmt(value: float, digits: int = 3) -> str:
+    """A number as the page prints it: three decimals unless told, inf/NaN spelled out."""
+    return numbers.fmt(value, digits, undefined="nan")
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -48,7 +54,6 @@ st.markdown(t("training.intro"))
 st.header(t("training.s1_header"), divider="gray")
 st.markdown(t("training.s1_text"))
 
-DEFAULT = lab.NetSpec()
 GROUPS = (
     ("grp_inputs", ("x1", "x2", "target")),
     ("grp_h1", ("w11", "w21", "b1")),
@@ -60,14 +65,7 @@ for column, (group, names) in zip(st.columns(4, gap="medium"), GROUPS, strict=Tr
     with column.container(border=True):
         st.markdown(f"**{t(f'training.{group}')}**")
         for name in names:
-            if name in ("x1", "x2"):
-                lo, hi, step, shown = *lab.INPUT_RANGE, 0.1, "%.1f"
-            elif name == "target":
-                lo, hi, step, shown = 0.0, 1.0, 0.01, "%.2f"
-            else:
-                lo, hi, step, shown = *lab.WEIGHT_RANGE, 0.1, "%.1f"
-            values[name] = ui.slider(name, t(f"training.lbl_{name}"), lo, hi, getattr(DEFAULT, name), step,
-                                     format=shown)
+            values[name] = ui.control(C[name], format="%.2f" if name == "target" else "%.1f")
 
 try:
     net = lab.NetSpec(**values)
@@ -147,7 +145,7 @@ st.markdown(
 left, right = st.columns([1, 2.3], gap="large")
 with left:
     with st.container(border=True):
-        lr = ui.slider("step_lr", t("training.lbl_lr"), *lab.NET_LR_RANGE, DEFAULT.lr, 0.1, format="%.1f")
+        lr = ui.control(C["step_lr"], format="%.1f")
     st.markdown(t("training.update_text"))
 try:
     net = lab.NetSpec(**values, lr=lr)
@@ -186,9 +184,9 @@ st.header(t("training.s3_header"), divider="gray")
 st.markdown(t("training.s3_text"))
 
 c = st.columns(3, gap="large")
-n = ui.slider("samples", t("training.lbl_n"), 10, 5000, 1000, 10, container=c[0])
-batch = ui.slider("batch_size", t("training.lbl_batch"), 1, 1000, 100, 1, container=c[1])
-epochs = ui.slider("n_epochs", t("training.lbl_epochs"), 1, 20, 5, 1, container=c[2])
+n = ui.control(C["samples"], c[0])
+batch = ui.control(C["batch_size"], c[1])
+epochs = ui.control(C["n_epochs"], c[2])
 try:
     bspec = lab.BatchSpec(n=n, batch_size=batch, epochs=epochs)
 except ValueError as error:
@@ -242,9 +240,9 @@ st.header(t("training.s4_header"), divider="gray")
 st.markdown(t("training.s4_text"))
 
 c = st.columns(3, gap="large")
-glr = ui.slider("gd_lr", t("training.lbl_glr"), *lab.DESCENT_LR_RANGE, 0.2, 0.01, container=c[0])
-w0 = ui.slider("gd_w0", t("training.lbl_w0"), *lab.W0_RANGE, -2.0, 0.5, container=c[1])
-steps = ui.slider("gd_steps", t("training.lbl_steps"), 1, lab.MAX_STEPS, 15, 1, container=c[2])
+glr = ui.control(C["gd_lr"], c[0])
+w0 = ui.control(C["gd_w0"], c[1])
+steps = ui.control(C["gd_steps"], c[2])
 try:
     dspec = lab.DescentSpec(lr=glr, w0=w0, steps=steps)
 except ValueError as error:

@@ -3,7 +3,8 @@
 Prints, in milliseconds or seconds:
 * the forward/backward/update of the 2-2-1 network (what a slider move in sections 1-2 costs on a miss),
 * gradient descent on the 1-D curve (section 4) for 15 and 50 steps,
-* the model.fit check of section 3 (new spec = new model + trace) with steps_per_execution, next to a
+* the model.fit check of section 3 (``lab.run_batches``: a model from the engine's pool, keyed by its
+  steps per graph call, so only a key's first run builds and traces) with steps_per_execution, next to a
   plain fit without it, and at the live cap of ``MAX_FIT_ITERATIONS`` steps,
 * the figure builders, and a whole page rerun in AppTest after moving the first slider.
 
@@ -88,7 +89,7 @@ def main() -> None:
     print(f"figures: network {network:.1f} ms, batches 1000/30 {batches:.1f} ms, batches 5000/1 {many:.1f} ms, "
           f"descent {descent:.1f} ms")
 
-    print("model.fit check (new spec each time: build, compile, trace, fit):")
+    print("model.fit check (median of 3 seeds; the pool reuses the traced model after the first):")
     lab.run_batches(lab.BatchSpec(n=100, batch_size=10, epochs=1))  # warm-up
     for n, b, e in ((1000, 100, 5), (1000, 10, 20), (5000, 5, 20)):
         spec = lab.BatchSpec(n=n, batch_size=b, epochs=e)

@@ -7,7 +7,6 @@ are exactly what that code prints. No Streamlit in this module.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,9 +14,10 @@ import tensorflow as tf
 
 from lib.core import device  # noqa: F401  (sets GPU memory growth before the first tensor is made)
 from lib.core.specs import clean  # noqa: F401  (part of this module's API for the page)
+from lib.lessons.autodiff.controls import CONTROLS
 
-# Function codes (they appear in the URL as ?fn=...), in menu order.
-FUNCTIONS: tuple[str, ...] = ("square", "cube", "sin", "sigmoid", "relu")
+# Function codes (they appear in the URL as ?fn=...), in menu order: the control table's options.
+FUNCTIONS: tuple[str, ...] = CONTROLS["fn"].options
 
 # The TensorFlow expression of each function, with ``{v}`` for the variable.
 EXPR: dict[str, str] = {
@@ -37,17 +37,18 @@ _OPS = {
 }
 
 # Step sizes offered for the finite-difference check (codes as they appear in the URL).
-STEPS: tuple[str, ...] = ("1e-1", "1e-2", "1e-3", "1e-4", "1e-5", "1e-6")
-DEFAULT_STEP = "1e-2"
+STEPS: tuple[str, ...] = CONTROLS["h"].options
+DEFAULT_STEP = CONTROLS["h"].default
 
-X_RANGE = (-5.0, 5.0)  # the slider's range and the plot's x-axis
+X_RANGE = CONTROLS["x"].range  # the slider's range and the plot's x-axis
 GRID_POINTS = 201
 
 # The fixed training sample of the two-variable example: y = w * x + b should hit the target.
 SAMPLE_X = 2.0
 SAMPLE_TARGET = 5.0
-W_RANGE = (-3.0, 5.0)
-B_RANGE = (-3.0, 7.0)
+W_RANGE = CONTROLS["w"].range  # the sliders' ranges and the loss surface's extent
+B_RANGE = CONTROLS["b"].range
+T_RANGE = CONTROLS["t"].range  # seconds of the falling apple
 
 GRAVITY_HALF = 4.9  # position = 4.9 * time ** 2, so acceleration = 9.8
 
@@ -201,7 +202,7 @@ def falling(t0: float) -> FallResult:
     return FallResult(clean(t0), float(position), float(speed), float(acceleration))
 
 
-def falling_curves(t_max: float = 5.0, points: int = 101) -> tuple[np.ndarray, ...]:
+def falling_curves(t_max: float = T_RANGE[1], points: int = 101) -> tuple[np.ndarray, ...]:
     """Position, speed and acceleration over time with the same nested tapes on a vector."""
     time = tf.Variable(tf.linspace(0.0, t_max, points))
     with tf.GradientTape() as outer_tape:
@@ -231,11 +232,3 @@ def second_derivative(fn: str, x: float) -> SecondResult:
     second = 0.0 if second is None else float(second)  # None never happens for these five
     return SecondResult(clean(x), float(first), second + 0.0)
 
-
-def fmt(value: float | None, digits: int = 4) -> str:
-    """How the page prints a number (``None`` stays ``None``, as Python prints it)."""
-    if value is None:
-        return "None"
-    if not math.isfinite(value):
-        return str(value)
-    return f"{round(value, digits) + 0.0:.{digits}f}"  # + 0.0 turns -0.0 into 0.0

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+from lib.lessons.tensors.controls import CONTROLS
+
 # --------------------------------------------------------------------------- shared
 
 
@@ -74,9 +76,10 @@ def to_frames(values: np.ndarray) -> list[tuple[str, pd.DataFrame]]:
 
 # --------------------------------------------------------------------------- 1. constants
 
-CONST_KINDS = ("ones", "zeros", "constant")
-CONST_SHAPES = ("4", "2x3", "3x4", "2x2x3")
-DTYPES = ("float32", "int32", "float64")
+# The choices the page offers, from the lesson's control table.
+CONST_KINDS = CONTROLS["ckind"].options
+CONST_SHAPES = CONTROLS["shape"].options
+DTYPES = CONTROLS["dtype"].options
 
 
 @dataclass(frozen=True)
@@ -224,10 +227,10 @@ def replay_variable(ops: list[str] | tuple[str, ...], seed: int = VAR_SEED) -> n
 
 # --------------------------------------------------------------------------- 5. basic operations
 
-OPS = ("add", "mul", "matmul", "square", "sqrt", "relu", "reduce_mean")
+OPS = CONTROLS["op"].options
 BINARY_OPS = ("add", "mul", "matmul")
-OPERAND_SHAPES = ("2x3", "3x2", "3", "1x3", "2x1", "3x3")
-AXES = ("none", "0", "1")  # URL codes; None is not a usable selectbox option
+OPERAND_SHAPES = CONTROLS["sa"].options
+AXES = CONTROLS["axis"].options  # URL codes; None is not a usable selectbox option
 _OPERAND_SEEDS = {"a": 1, "b": 2}
 
 

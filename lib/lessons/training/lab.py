@@ -6,12 +6,14 @@ share link and the code panel all come from the same spec):
 * ``NetSpec``: a 2-2-1 sigmoid network on one sample. A forward pass, the
   gradients of ½(y − t)² from ``tf.GradientTape`` and one gradient-descent update.
 * ``BatchSpec``: dataset size, batch size and epochs, the iterations they imply,
-  and a real ``model.fit`` that counts them (``optimizer.iterations``).
+  and a real ``model.fit`` that counts them (``optimizer.iterations``), on a pooled
+  model from the one training API (``lib.core.engine.model_session``).
 * ``DescentSpec``: gradient descent on the 1-D loss L(w) = (w − 3)² with Keras' SGD.
 
 The statements here are the ones ``lib.lessons.training.code`` writes into the code
 panels, in the same order and in float32, so the code prints the page's numbers.
-No Streamlit in this module.
+The specs' ranges and defaults come from the lesson's control table
+(``lib.lessons.training.controls``). No Streamlit in this module.
 """
 
 from __future__ import annotations
@@ -26,14 +28,15 @@ import numpy as np
 import tensorflow as tf
 
 from lib.core import data as data_mod
-from lib.core import device  # noqa: F401  (sets GPU memory growth before the first tensor is built)
-from lib.core.engine import EpochReporter
-from lib.core.specs import FitSpec, check, clean
+from lib.core import (
+    device,  # noqa: F401  (sets GPU memory growth before the first tensor is built)
+    engine,
+)
+from lib.core.progress import ProgressCallback
+from lib.core.specs import check, number, whole
+from lib.lessons.training.controls import CONTROLS
 
 Reporter = Callable[[str, object], None]
-
-
-_check = check
 
 
 # =========================================================================== 1. forward and backward by hand
@@ -44,9 +47,10 @@ _check = check
 HIDDEN_PARAMS = ("w11", "w21", "b1", "w12", "w22", "b2")
 OUTPUT_PARAMS = ("v1", "v2", "c")
 PARAMS = HIDDEN_PARAMS + OUTPUT_PARAMS
-WEIGHT_RANGE = (-3.0, 3.0)
-INPUT_RANGE = (-2.0, 2.0)
-NET_LR_RANGE = (0.1, 50.0)
+WEIGHT_RANGE = CONTROLS["w11"].range  # every weight and bias
+INPUT_RANGE = CONTROLS["x1"].range
+TARGET_RANGE = CONTROLS["target"].range  # a sigmoid output
+NET_LR_RANGE = CONTROLS["step_lr"].range
 
 
 @dataclass(frozen=True)
@@ -57,34 +61,26 @@ class NetSpec:
     activations σ(1) = 0.731 and σ(0) = 0.500, and the output 0.436 against the target 0.4.
     """
 
-    x1: float = 1.0
-    x2: float = -1.0
-    w11: float = 0.3
-    w21: float = -0.2
-    b1: float = 0.5
-    w12: float = 0.4
-    w22: float = 0.6
-    b2: float = 0.2
-    v1: float = 0.4
-    v2: float = -0.3
-    c: float = -0.4
-    target: float = 0.4
-    lr: float = 1.0
+    x1: float = CONTROLS["x1"].default
+    x2: float = CONTROLS["x2"].default
+    w11: float = CONTROLS["w11"].default
+    w21: float = CONTROLS["w21"].default
+    b1: float = CONTROLS["b1"].default
+    w12: float = CONTROLS["w12"].default
+    w22: float = CONTROLS["w22"].default
+    b2: float = CONTROLS["b2"].default
+    v1: float = CONTROLS["v1"].default
+    v2: float = CONTROLS["v2"].default
+    c: float = CONTROLS["c"].default
+    target: float = CONTROLS["target"].default
+    lr: float = CONTROLS["step_lr"].default
 
     def __post_init__(self) -> None:
+        ranges = {"x1": INPUT_RANGE, "x2": INPUT_RANGE, "target": TARGET_RANGE, "lr": NET_LR_RANGE}
         for f in fields(self):
-            value = getattr(self, f.name)
-            _check(isinstance(value, int | float) and math.isfinite(value), f"{f.name} must be a finite number")
-            object.__setattr__(self, f.name, clean(value))  # 0.1 + 0.2 is written as 0.3 in the code
-        for name in ("x1", "x2"):
-            _check(INPUT_RANGE[0] <= getattr(self, name) <= INPUT_RANGE[1],
-                   f"{name} must be between {INPUT_RANGE[0]} and {INPUT_RANGE[1]}")
-        for name in PARAMS:
-            _check(WEIGHT_RANGE[0] <= getattr(self, name) <= WEIGHT_RANGE[1],
-                   f"{name} must be between {WEIGHT_RANGE[0]} and {WEIGHT_RANGE[1]}")
-        _check(0.0 <= self.target <= 1.0, "the target must be between 0 and 1 (a sigmoid output)")
-        _check(NET_LR_RANGE[0] <= self.lr <= NET_LR_RANGE[1],
-               f"the learning rate must be between {NET_LR_RANGE[0]} and {NET_LR_RANGE[1]}")
+            # A finite number in range, cleaned: 0.1 + 0.2 is written as 0.3 in the code.
+            value = number(getattr(self, f.name), f.name, *ranges.get(f.name, WEIGHT_RANGE))
+            object.__setattr__(self, f.name, value)
 
     def params(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in PARAMS}
@@ -195,27 +191,28 @@ def forward_backward(spec: NetSpec) -> StepResult:
 
 MAX_FIT_ITERATIONS = 20_000  # above this the live model.fit check is skipped (seconds on 2 CPU cores)
 BATCH_LR = 0.1
+N_RANGE = CONTROLS["samples"].range
+BATCH_RANGE = CONTROLS["batch_size"].range
+EPOCHS_RANGE = CONTROLS["n_epochs"].range
 
 
 @dataclass(frozen=True)
 class BatchSpec:
     """``n`` samples cut into mini-batches of ``batch_size``, repeated for ``epochs``."""
 
-    n: int = 1000
-    batch_size: int = 100
-    epochs: int = 5
+    n: int = CONTROLS["samples"].default
+    batch_size: int = CONTROLS["batch_size"].default
+    epochs: int = CONTROLS["n_epochs"].default
     seed: int = 0
     learning_rate: float = BATCH_LR
 
     def __post_init__(self) -> None:
-        for name in ("n", "batch_size", "epochs", "seed"):
-            value = getattr(self, name)
-            _check(isinstance(value, int | float) and float(value).is_integer(), f"{name} must be a whole number")
-            object.__setattr__(self, name, int(value))
-        _check(1 <= self.n <= 100_000, "the dataset size must be between 1 and 100000")
-        _check(1 <= self.batch_size <= 65_536, "the batch size must be between 1 and 65536")
-        _check(1 <= self.epochs <= 1000, "epochs must be between 1 and 1000")
-        _check(math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10, "learning rate must be in (0, 10]")
+        object.__setattr__(self, "n", whole(self.n, "the dataset size", *N_RANGE))
+        object.__setattr__(self, "batch_size", whole(self.batch_size, "the batch size", *BATCH_RANGE))
+        object.__setattr__(self, "epochs", whole(self.epochs, "epochs", *EPOCHS_RANGE))
+        object.__setattr__(self, "seed", whole(self.seed, "the seed", 0, 2**32 - 1))
+        check(isinstance(self.learning_rate, int | float) and math.isfinite(self.learning_rate)
+              and 0 < self.learning_rate <= 10, "learning rate must be in (0, 10]")
 
     @property
     def per_epoch(self) -> int:
@@ -234,11 +231,6 @@ class BatchSpec:
     @property
     def runnable(self) -> bool:
         return self.total <= MAX_FIT_ITERATIONS
-
-    @property
-    def fit(self) -> FitSpec:
-        """The ``model.fit`` settings (``lib.core.ui.train`` reads ``fit.epochs`` for its progress bar)."""
-        return FitSpec(epochs=self.epochs, batch_size=min(self.batch_size, 65_536))
 
 
 def batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
@@ -267,48 +259,57 @@ class BatchRun:
     extras: dict = field(default_factory=dict)
 
 
-class EpochLog(EpochReporter):
-    """Reads ``optimizer.iterations`` after every epoch and passes the epoch on to the page."""
+class IterationLog(keras.callbacks.Callback):
+    """Reads ``optimizer.iterations`` after every epoch: the gradient updates so far."""
 
-    def __init__(self, report: Reporter | None = None) -> None:
-        super().__init__(report)
+    def __init__(self) -> None:
+        super().__init__()
         self.iterations: list[int] = []
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.iterations.append(int(self.model.optimizer.iterations))
-        super().on_epoch_end(epoch, logs)
+
+
+def batch_model(spec: BatchSpec) -> keras.Model:
+    """The code panel's logistic-regression unit, compiled; seeded, so every build starts the same."""
+    model = keras.Sequential([
+        keras.Input(shape=(2,)),
+        keras.layers.Dense(1, activation="sigmoid",
+                           kernel_initializer=keras.initializers.GlorotUniform(seed=spec.seed)),
+    ])
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=spec.learning_rate),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=spec.per_epoch,  # one graph call per epoch: same steps, less Python overhead
+    )
+    return model
 
 
 def run_batches(spec: BatchSpec, report: Reporter | None = None) -> BatchRun:
-    """Train a logistic-regression unit with ``model.fit(batch_size=..., epochs=...)`` and count its steps."""
-    from lib.core.engine import GATE  # the process-wide bound on concurrent training jobs
+    """Train a logistic-regression unit with ``model.fit(batch_size=..., epochs=...)`` and count its steps.
 
-    _check(spec.runnable, f"{spec.total} iterations is more than this page runs live ({MAX_FIT_ITERATIONS})")
+    The model comes from the engine's pool (keyed by its steps per graph call, the one
+    setting that changes the traced function), reset to a fresh build's weights and a
+    fresh optimizer, so ``optimizer.iterations`` counts this run's steps only. Progress
+    goes to ``report`` once per epoch.
+    """
+    check(spec.runnable, f"{spec.total} iterations is more than this page runs live ({MAX_FIT_ITERATIONS})")
     x, y = batch_data(spec)
-    on_wait = (lambda place: report("queued", place)) if report else None
-    with GATE.slot(on_wait=on_wait):
+    key = ("training", "batches", spec.per_epoch)
+    with engine.model_session(key, lambda: batch_model(spec), report) as pooled:
         start = time.perf_counter()
-        model = keras.Sequential([
-            keras.Input(shape=(2,)),
-            keras.layers.Dense(1, activation="sigmoid",
-                               kernel_initializer=keras.initializers.GlorotUniform(seed=spec.seed)),
-        ])
-        model.compile(
-            optimizer=keras.optimizers.SGD(learning_rate=spec.learning_rate),
-            loss="binary_crossentropy",
-            metrics=["accuracy"],
-            steps_per_execution=spec.per_epoch,  # one graph call per epoch: same steps, less Python overhead
-        )
-        log = EpochLog(report)
-        history = model.fit(x, y, batch_size=spec.batch_size, epochs=spec.epochs, shuffle=False, verbose=0,
-                            callbacks=[log])
+        log = IterationLog()
+        history = pooled.model.fit(x, y, batch_size=spec.batch_size, epochs=spec.epochs, shuffle=False, verbose=0,
+                                   callbacks=[log, ProgressCallback(report, spec.epochs)])
         seconds = time.perf_counter() - start
+        iterations = int(pooled.model.optimizer.iterations)
     loss = [float(v) for v in history.history["loss"]]
     return BatchRun(
         loss=loss,
         accuracy=[float(v) for v in history.history["accuracy"]],
         iterations_after_epoch=log.iterations,
-        iterations=int(model.optimizer.iterations),
+        iterations=iterations,
         seconds=seconds,
         diverged=not all(math.isfinite(v) for v in loss),
     )
@@ -318,28 +319,22 @@ def run_batches(spec: BatchSpec, report: Reporter | None = None) -> BatchRun:
 
 MINIMUM = 3.0  # L(w) = (w − 3)²
 CURVATURE = 2.0  # L''(w): each step multiplies the distance to the minimum by (1 − lr·L'')
-DESCENT_LR_RANGE = (0.01, 3.0)
-W0_RANGE = (-6.0, 12.0)
-MAX_STEPS = 50
+DESCENT_LR_RANGE = CONTROLS["gd_lr"].range
+W0_RANGE = CONTROLS["gd_w0"].range  # also the picture's w-axis
+MAX_STEPS = CONTROLS["gd_steps"].hi
 REGIMES = ("too_small", "good", "too_large", "divergent")
 
 
 @dataclass(frozen=True)
 class DescentSpec:
-    lr: float = 0.2
-    w0: float = -2.0
-    steps: int = 15
+    lr: float = CONTROLS["gd_lr"].default
+    w0: float = CONTROLS["gd_w0"].default
+    steps: int = CONTROLS["gd_steps"].default
 
     def __post_init__(self) -> None:
-        _check(math.isfinite(self.lr) and math.isfinite(self.w0), "learning rate and start must be finite numbers")
-        object.__setattr__(self, "lr", clean(self.lr))
-        object.__setattr__(self, "w0", clean(self.w0))
-        _check(DESCENT_LR_RANGE[0] <= self.lr <= DESCENT_LR_RANGE[1],
-               f"the learning rate must be between {DESCENT_LR_RANGE[0]} and {DESCENT_LR_RANGE[1]}")
-        _check(W0_RANGE[0] <= self.w0 <= W0_RANGE[1], f"the start must be between {W0_RANGE[0]} and {W0_RANGE[1]}")
-        _check(float(self.steps).is_integer() and 1 <= self.steps <= MAX_STEPS,
-               f"steps must be a whole number between 1 and {MAX_STEPS}")
-        object.__setattr__(self, "steps", int(self.steps))
+        object.__setattr__(self, "lr", number(self.lr, "the learning rate", *DESCENT_LR_RANGE))
+        object.__setattr__(self, "w0", number(self.w0, "the start", *W0_RANGE))
+        object.__setattr__(self, "steps", whole(self.steps, "steps", *CONTROLS["gd_steps"].range))
 
     @property
     def factor(self) -> float:
@@ -406,13 +401,6 @@ def loss_curve(lo: float, hi: float, points: int = 241) -> tuple[np.ndarray, np.
     """L(w) = (w − 3)² on a grid, for the picture."""
     ws = tf.linspace(float(lo), float(hi), points)
     return ws.numpy(), tf.square(ws - MINIMUM).numpy()
-
-
-def fmt(value: float, digits: int = 3) -> str:
-    """A number as the page prints it: fixed digits, no ``-0.000``, inf/NaN spelled out."""
-    if not math.isfinite(value):
-        return str(value)
-    return f"{round(value, digits) + 0.0:.{digits}f}"
 
 
 def fmt_grad(value: float) -> str:

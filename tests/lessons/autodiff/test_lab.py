@@ -1,28 +1,27 @@
-"""lib/autodiff_lab.py and lib/codegen/autodiff.py: real tapes against calculus, and the code panels' code."""
+"""lib/lessons/autodiff/lab.py and its code.py: real tapes against calculus, and the code panels' code."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from lib.core.numbers import fmt
 from lib.lessons.autodiff import code as codegen
 from lib.lessons.autodiff import lab
+from tests.shown_code import run_shown_code
 
 XS = (-2.5, -1.0, -0.3, 0.7, 1.0, 2.0, 3.0)
 
 
-def run(code: str) -> tuple[dict, str]:
-    """Execute a generated script; return its variables and what it printed."""
-    namespace: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102  (our own generated code)
-    return namespace, out.getvalue()
+run = run_shown_code  # execute a generated script; (its variables, what it printed)
+
+
+def num(value: float | None, digits: int = 4) -> str:
+    """How the page prints a number (``None`` stays ``None``, as Python prints it)."""
+    return fmt(value, digits, undefined="None")
 
 
 # --------------------------------------------------------------------------- one variable
@@ -32,7 +31,7 @@ def test_course_example_square_at_3_is_6():
     r = lab.tape_gradient("square", 3.0)
     assert r.value == 9.0
     assert r.gradient == 6.0
-    assert lab.fmt(r.gradient) == "6.0000"
+    assert num(r.gradient) == "6.0000"
 
 
 @pytest.mark.parametrize("fn", lab.FUNCTIONS)
@@ -78,8 +77,8 @@ def test_grid_derivative_is_elementwise_in_one_call(fn):
 def test_slider_values_are_cleaned_like_the_code_writes_them():
     assert lab.clean(0.1 + 0.2) == 0.3
     assert str(lab.clean(-0.0)) == "0.0"
-    assert lab.fmt(-1e-9) == "0.0000"
-    assert lab.fmt(None) == "None"
+    assert num(-1e-9) == "0.0000"
+    assert num(None) == "None"
 
 
 def test_unknown_function_is_a_key_error():
@@ -132,7 +131,7 @@ def test_falling_apple_accelerates_at_9_8(t0):
     assert r.position == pytest.approx(4.9 * t0**2, rel=1e-6)
     assert r.speed == pytest.approx(9.8 * t0, rel=1e-6)
     assert r.acceleration == pytest.approx(9.8)
-    assert lab.fmt(r.acceleration, 1) == "9.8"
+    assert num(r.acceleration, 1) == "9.8"
 
 
 def test_falling_curves_on_a_vector():
@@ -178,7 +177,7 @@ def test_tape_code_prints_the_page_numbers(fn, x, h):
     assert ns["difference"] == r.difference
     assert {f"{k:.0e}": v for k, v in ns["errors"].items()} == {
         f"{float(k):.0e}": v for k, v in lab.finite_difference_errors(fn, x).items()}
-    assert f"gradient = {lab.fmt(r.gradient)}" in out
+    assert f"gradient = {num(r.gradient)}" in out
 
 
 @pytest.mark.parametrize("fn", lab.FUNCTIONS)

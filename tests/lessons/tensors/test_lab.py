@@ -1,4 +1,4 @@
-"""lib/tensor_lab.py and the code lib/codegen/tensors.py writes for it.
+"""lib/lessons/tensors/lab.py and the code lib/lessons/tensors/code.py writes for it.
 
 The generated code is executed here and its variables compared with lib's
 results, so the code a learner copies is the code behind the page's numbers.
@@ -12,19 +12,16 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
-from tensorflow.python.eager import context
 
 from lib.lessons.tensors import code as codegen
 from lib.lessons.tensors import lab
 from lib.lessons.tensors.figures import sample_histogram
+from tests.shown_code import run_shown_code
 
 
-def run_code(code: str) -> dict:
-    """Execute a generated script as a fresh program would (no reused random kernels)."""
-    context.context().clear_kernel_cache()
-    namespace: dict = {"__name__": "__main__"}
-    exec(compile(code, "<generated>", "exec"), namespace)
-    return namespace
+def run_code(code: str) -> tuple[dict, str]:
+    """Execute a generated script as a fresh program would (no reused random kernels): (variables, printed)."""
+    return run_shown_code(code, fresh_kernels=True)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -65,7 +62,7 @@ def test_constant_tensor_shape_dtype_values(kind, shape_key, dtype):
                                                     ("zeros", "4", "float64"), ("constant", "3x4", "float32")])
 def test_constant_code_runs_and_matches(kind, shape_key, dtype):
     shape = lab.parse_shape(shape_key)
-    x = run_code(codegen.constant_code(kind, shape, dtype))["x"]
+    x = run_code(codegen.constant_code(kind, shape, dtype))[0]["x"]
     info = lab.constant_tensor(kind, shape, dtype)
     assert x.dtype.name == info.dtype and tuple(x.shape) == info.shape
     np.testing.assert_array_equal(x.numpy(), info.values)
@@ -109,7 +106,7 @@ def test_random_draw_ignores_the_global_seed():
 
 @pytest.mark.parametrize("count, mean, stddev, seed", [(1000, 0.0, 1.0, 42), (37, -1.5, 0.3, 0)])
 def test_normal_code_runs_and_matches(count, mean, stddev, seed):
-    x = run_code(codegen.normal_code(count, mean, stddev, seed))["x"]
+    x = run_code(codegen.normal_code(count, mean, stddev, seed))[0]["x"]
     sample = lab.random_normal(count, mean, stddev, seed)
     np.testing.assert_allclose(x.numpy(), sample.values, rtol=1e-6, atol=1e-6)
     assert float(tf.reduce_mean(x)) == pytest.approx(sample.sample_mean, abs=1e-6)
@@ -117,7 +114,7 @@ def test_normal_code_runs_and_matches(count, mean, stddev, seed):
 
 @pytest.mark.parametrize("count, minval, maxval, seed", [(1000, 0.0, 1.0, 42), (90, -5.0, 2.5, 9)])
 def test_uniform_code_runs_and_matches(count, minval, maxval, seed):
-    x = run_code(codegen.uniform_code(count, minval, maxval, seed))["x"]
+    x = run_code(codegen.uniform_code(count, minval, maxval, seed))[0]["x"]
     sample = lab.random_uniform(count, minval, maxval, seed)
     np.testing.assert_allclose(x.numpy(), sample.values, rtol=1e-6, atol=1e-6)
 
@@ -163,9 +160,8 @@ def test_numpy_allows_item_assignment_tensorflow_does_not():
     assert "does not support item assignment" in error.message
 
 
-def test_immutability_code_prints_the_type_error(capsys):
-    run_code(codegen.immutability_code())
-    out = capsys.readouterr().out
+def test_immutability_code_prints_the_type_error():
+    _, out = run_code(codegen.immutability_code())
     assert "TypeError:" in out and lab.tensor_item_assignment().message in out
 
 
@@ -207,13 +203,13 @@ def test_unknown_variable_op_is_a_programming_error():
         lab.apply_variable_op(lab.initial_variable(), "nope")
 
 
-def test_variable_code_replays_the_history(capsys):
+def test_variable_code_replays_the_history():
     ops = ["assign_add", "assign_wrong_shape", "assign_item", "assign_sub", "assign_add", "assign_add"]
-    v = run_code(codegen.variable_code(ops))["v"]
+    namespace, out = run_code(codegen.variable_code(ops))
     expected = lab.replay_variable(ops)
-    np.testing.assert_allclose(v.numpy(), expected, rtol=1e-6)
-    assert "ValueError:" in capsys.readouterr().out
-    np.testing.assert_allclose(run_code(codegen.variable_code([]))["v"].numpy(), lab.initial_variable(), rtol=1e-6)
+    np.testing.assert_allclose(namespace["v"].numpy(), expected, rtol=1e-6)
+    assert "ValueError:" in out
+    np.testing.assert_allclose(run_code(codegen.variable_code([]))[0]["v"].numpy(), lab.initial_variable(), rtol=1e-6)
     by_hand = lab.initial_variable() + 1  # assign_add (the wrong-shape assign changes nothing)
     by_hand[0, 0] = 3.0  # v[0, 0].assign(3.)
     by_hand = by_hand - 1 + 1 + 1  # assign_sub, assign_add, assign_add
@@ -264,7 +260,7 @@ def test_basic_ops_match_numpy(op, sa, sb, axis):
     assert result.error is None
     assert result.shape == np.shape(expected)
     np.testing.assert_allclose(result.value, expected, rtol=1e-6, equal_nan=True)
-    c = run_code(codegen.op_code(op, a, b, axis))["c"]
+    c = run_code(codegen.op_code(op, a, b, axis))[0]["c"]
     np.testing.assert_allclose(c.numpy(), result.value, rtol=1e-6, equal_nan=True)
 
 

@@ -1,4 +1,4 @@
-"""lib/training_lab.py against hand calculations, and the code lib/codegen/training.py writes for it.
+"""lib/lessons/training/lab.py against hand calculations, and the code lib/lessons/training/code.py writes for it.
 
 The generated scripts are executed and their variables compared with lib's
 results, so the code a learner copies is the code behind the page's numbers.
@@ -6,26 +6,25 @@ results, so the code a learner copies is the code behind the page's numbers.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 
 import numpy as np
 import pytest
 
+from lib.core import engine, numbers
+from lib.core.progress import Progress
 from lib.lessons.training import code as codegen
 from lib.lessons.training import figures as figs
 from lib.lessons.training import lab
+from tests.shown_code import run_shown_code
+
+run = run_shown_code  # execute a generated script; (its variables, what it printed)
 
 
-def run(code: str) -> tuple[dict, str]:
-    """Execute a generated script; return its variables and what it printed."""
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102  (our own generated code)
-    return namespace, out.getvalue()
+def fmt(value: float, digits: int = 3) -> str:
+    """How the page prints a number (three decimals unless told, inf/NaN spelled out)."""
+    return numbers.fmt(value, digits, undefined="nan")
 
 
 def sigmoid(z):
@@ -46,11 +45,11 @@ SPECS = [
 
 def test_defaults_reproduce_the_worked_example():
     r = lab.forward_backward(lab.NetSpec())
-    assert lab.fmt(r.before.h[0], 2) == "0.73" and lab.fmt(r.before.h[1], 2) == "0.50"
-    assert lab.fmt(r.before.y) == "0.436"
+    assert fmt(r.before.h[0], 2) == "0.73" and fmt(r.before.h[1], 2) == "0.50"
+    assert fmt(r.before.y) == "0.436"
     assert r.before.z_hidden[0] == pytest.approx(1.0, abs=1e-6)
     assert r.before.z_hidden[1] == pytest.approx(0.0, abs=1e-6)
-    assert lab.fmt(r.before.z_hidden[1]) == "0.000"  # not "-0.000"
+    assert fmt(r.before.z_hidden[1]) == "0.000"  # not "-0.000"
     assert r.before.loss == pytest.approx(0.5 * (r.before.y - 0.4) ** 2, rel=1e-5)
 
 
@@ -142,7 +141,7 @@ def test_backprop_code_computes_the_page_numbers(spec):
 
 
 @pytest.mark.parametrize("n, b, per_epoch, last", [(1000, 100, 10, 100), (1003, 100, 11, 3), (1000, 30, 34, 10),
-                                                   (10, 1000, 1, 10), (1, 1, 1, 1), (999, 1000, 1, 999)])
+                                                   (10, 1000, 1, 10), (10, 1, 10, 1), (999, 1000, 1, 999)])
 def test_iteration_arithmetic(n, b, per_epoch, last):
     spec = lab.BatchSpec(n=n, batch_size=b, epochs=3)
     assert (spec.per_epoch, spec.last_batch, spec.total) == (per_epoch, last, 3 * per_epoch)
@@ -158,8 +157,10 @@ def test_batch_spec_rejects_bad_values(bad):
         lab.BatchSpec(**bad)
 
 
-def test_batch_spec_reports_fit_settings_for_the_progress_bar():
-    assert lab.BatchSpec(epochs=7, batch_size=64).fit.epochs == 7
+def test_batch_spec_takes_the_page_ranges_and_caps_live_runs():
+    for bad in (dict(n=5010), dict(batch_size=1001), dict(epochs=21), dict(n=True), dict(epochs=math.inf)):
+        with pytest.raises(ValueError):
+            lab.BatchSpec(**bad)
     assert not lab.BatchSpec(n=5000, batch_size=1, epochs=20).runnable
     with pytest.raises(ValueError, match="more than"):
         lab.run_batches(lab.BatchSpec(n=5000, batch_size=1, epochs=20))
@@ -178,13 +179,27 @@ def test_fit_takes_ceil_n_over_b_steps_per_epoch_and_the_code_agrees():
     events = []
     r = lab.run_batches(spec, lambda kind, payload: events.append((kind, payload)))
     assert r.iterations == spec.total == 14 and r.iterations_after_epoch == [7, 14]
-    assert [payload[0] for kind, payload in events if kind == "epoch"] == [0, 1]
+    progress = [payload for kind, payload in events if kind == "progress"]
+    assert [(p.done, p.total, p.unit) for p in progress] == [(1, 2, "epoch"), (2, 2, "epoch")]  # the bar's unit
+    assert all(isinstance(p, Progress) for p in progress) and progress[-1].logs["loss"] == r.loss[-1]
     assert r.loss[-1] < r.loss[0] and not r.diverged
     assert lab.run_batches(spec).loss == r.loss  # seeded: same spec, same numbers
     ns, out = run(codegen.batches_code(spec))
     assert int(ns["model"].optimizer.iterations) == 14
     assert [float(v) for v in ns["history"].history["loss"]] == r.loss
     assert "iterations per epoch: 7" in out and "size of the last batch: 11" in out
+
+
+def test_fit_check_goes_through_the_one_training_api():
+    spec, other = lab.BatchSpec(n=60, batch_size=10, epochs=2), lab.BatchSpec(n=70, batch_size=10, epochs=1, seed=3)
+    first = lab.run_batches(spec)
+    admitted, takes = engine.GATE.admitted, engine.POOL.takes
+    lab.run_batches(other)  # 7 steps per graph call: another model under the same pool key
+    again = lab.run_batches(spec)
+    assert engine.GATE.admitted >= admitted + 2 and engine.POOL.takes >= takes + 2
+    # A pooled model starts like a fresh one: same numbers, and iterations count this run only.
+    assert again.loss == first.loss and again.accuracy == first.accuracy
+    assert again.iterations == spec.total == 12 and again.iterations_after_epoch == [6, 12]
 
 
 def test_arithmetic_only_code_runs_without_keras():
@@ -247,7 +262,7 @@ def test_loss_curve():
 
 
 def test_formatting():
-    assert lab.fmt(-1e-9) == "0.000" and lab.fmt(0.4359) == "0.436" and lab.fmt(math.inf) == "inf"
+    assert fmt(-1e-9) == "0.000" and fmt(0.4359) == "0.436" and fmt(math.inf) == "inf"
     assert lab.fmt_grad(0.00069540861) == "0.000695" and lab.fmt_grad(-0.0) == "0"
 
 
