@@ -103,7 +103,14 @@ def _note_rejected(key: str, label: str, raw: list[str], value: Any, container: 
 def _bound(widget: Callable[..., Any], key: str, label: str, container: Any = None, **kwargs: Any) -> Any:
     container = container or st
     raw = _raw_param(key)
-    value = getattr(container, widget.__name__)(label, key=key, bind="query-params", **kwargs)
+    bind: str | None = "query-params"
+    reset = st.session_state.get("_reset_keys")
+    if reset and key in reset:
+        # The first run after "reset" started from the old address: a widget drawn for the
+        # first time would take its stale value from it. Unbound once, it keeps the default.
+        reset.discard(key)
+        bind, raw = None, []
+    value = getattr(container, widget.__name__)(label, key=key, bind=bind, **kwargs)
     _note_rejected(key, label, raw, value, container)
     return value
 
@@ -221,6 +228,7 @@ def reset_button(table: Table) -> None:
     """"Reset this lesson to its defaults": forget every control's value and its URL key."""
 
     def reset() -> None:
+        st.session_state["_reset_keys"] = {c.key for c in table if c.kind not in ("select", "radio")}
         for c in table:
             if c.kind in ("select", "radio"):  # kept in the URL by ``_choice``
                 st.session_state.pop(c.key, None)
