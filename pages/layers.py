@@ -2,14 +2,20 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib.core import ui
+from lib.core import numbers, ui
 from lib.core.i18n import t
-from lib.lessons.layers import code, lab
+from lib.lessons.layers import code, code_compile, code_functional, lab
 from lib.lessons.layers import compiling as cmp
 from lib.lessons.layers import figures as figs
 from lib.lessons.layers import functional as fn
+from lib.lessons.layers.controls import CONTROLS as C
 
-fmt, shape_text = lab.fmt, lab.shape_text
+shape_text = lab.shape_text
+
+
+def fmt(value: float, digits: int = 4) -> str:
+    """A number for the page: fixed decimals, scientific when huge or tiny, ``nan`` as Keras prints it."""
+    return numbers.fmt(value, digits, sci=True, undefined="nan")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -63,13 +69,11 @@ with st.expander(t("layers.s1_class"), expanded=True, icon="🧱"):
     st.code(code.SIMPLE_DENSE_CLASS, language="python")
 
 c = st.columns(4, gap="medium")
-batch = ui.slider("sd_batch", t("layers.sd_batch"), *lab.BATCH_RANGE, 128, container=c[0])
-features = ui.slider("sd_features", t("layers.sd_features"), *lab.FEATURE_RANGE, 784, container=c[1])
-units = ui.slider("sd_units", t("layers.sd_units"), *lab.UNIT_RANGE, 512, container=c[2])
-activation = ui.select("sd_act", t("layers.sd_act"), lab.DENSE_ACTIVATIONS, "relu",
-                       format_func=code.ACTIVATION_CODE.get, container=c[3])
-second = ui.radio("sd_second", t("layers.sd_second"), lab.SECOND_CALLS, "same",
-                  format_func=lambda choice: t(f"layers.second_{choice}"), horizontal=True)
+batch = ui.control(C["sd_batch"], c[0])
+features = ui.control(C["sd_features"], c[1])
+units = ui.control(C["sd_units"], c[2])
+activation = ui.control(C["sd_act"], c[3], format_func=code.ACTIVATION_CODE.get)
+second = ui.control(C["sd_second"], format_func=lambda choice: t(f"layers.second_{choice}"), horizontal=True)
 try:
     dspec = lab.DenseSpec(batch=batch, features=features, units=units, activation=activation, second=second)
 except ValueError as error:
@@ -118,11 +122,11 @@ ui.code_panel(code.dense_code(dspec), "simple_dense.py", "dense")
 st.header(t("layers.s2_header"), divider="gray")
 st.markdown(t("layers.s2_text"))
 c = st.columns(3, gap="medium")
-seq_units = ui.slider("seq_units", t("layers.seq_units"), *lab.SEQ_UNIT_RANGE, 100, container=c[0])
-seq_act = ui.select("seq_act", t("layers.seq_act"), lab.SEQ_ACTIVATIONS, "sigmoid", container=c[1])
+seq_units = ui.control(C["seq_units"], c[0])
+seq_act = ui.control(C["seq_act"], c[1])
 with c[2]:
     st.write("")  # lines the toggle up with the other controls
-    seq_flatten = ui.toggle("seq_flatten", t("layers.seq_flatten"), value=False)
+    seq_flatten = ui.control(C["seq_flatten"])
 try:
     sspec = lab.SeqSpec(units=seq_units, activation=seq_act, flatten=seq_flatten)
 except ValueError as error:
@@ -179,19 +183,18 @@ st.header(t("layers.s3_header"), divider="gray")
 st.markdown(t("layers.s3_text"))
 KIND, STRING, OBJECT = t("layers.col_kind"), t("layers.col_string"), t("layers.col_object")
 st.table(pd.DataFrame(
-    [{KIND: t(f"layers.kind_{kind}"), STRING: text, OBJECT: obj} for kind, text, obj in code.COMPILE_TABLE]
+    [{KIND: t(f"layers.kind_{kind}"), STRING: text, OBJECT: obj} for kind, text, obj in code_compile.COMPILE_TABLE]
 ).set_index(KIND))
 st.markdown(t("layers.s3_when"))
 
 c = st.columns([2, 2, 3, 3, 2], gap="small")
-cmp_opt = ui.select("cmp_opt", t("layers.cmp_opt"), cmp.CMP_OPTIMIZERS, "rmsprop", container=c[0])
-cmp_lr = ui.select("cmp_lr", t("layers.cmp_lr"), cmp.CMP_RATES, "default", container=c[1],
-                   format_func=lambda rate: t("layers.lr_default") if rate == "default" else rate)
-cmp_loss = ui.select("cmp_loss", t("layers.cmp_loss"), cmp.CMP_LOSSES, "builtin", container=c[2],
-                     format_func=lambda name: code.LOSS_CODE[name].removeprefix("keras.losses."))
-cmp_metric = ui.select("cmp_metric", t("layers.cmp_metric"), cmp.CMP_METRICS, "sparse_acc", container=c[3],
-                       format_func=lambda name: code.METRIC_CODE[name].removeprefix("keras.metrics."))
-cmp_epochs = ui.slider("cmp_epochs", t("layers.cmp_epochs"), 1, 20, 5, container=c[4])
+cmp_opt = ui.control(C["cmp_opt"], c[0])
+cmp_lr = ui.control(C["cmp_lr"], c[1], format_func=lambda rate: t("layers.lr_default") if rate == "default" else rate)
+cmp_loss = ui.control(C["cmp_loss"], c[2],
+                      format_func=lambda name: code_compile.LOSS_CODE[name].removeprefix("keras.losses."))
+cmp_metric = ui.control(C["cmp_metric"], c[3],
+                        format_func=lambda name: code_compile.METRIC_CODE[name].removeprefix("keras.metrics."))
+cmp_epochs = ui.control(C["cmp_epochs"], c[4])
 try:
     ospec = cmp.CompileSpec(form="object", optimizer=cmp_opt, learning_rate=cmp.rate_value(cmp_lr), loss=cmp_loss,
                             metric=cmp_metric, epochs=cmp_epochs)
@@ -201,7 +204,7 @@ sspec_str = ospec.as_form("string")
 
 for form, spec in (("string", sspec_str), ("object", ospec)):  # full width: object lines run long
     st.markdown(f"**{t(f'layers.by_{form}')}**")
-    st.code(code.compile_line(spec), language="python")
+    st.code(code_compile.compile_line(spec), language="python")
 left, right = st.columns(2, gap="large")
 
 runs = {form: ui.train(spec, run=cmp.train_compiled) for form, spec in (("string", sspec_str), ("object", ospec))}
@@ -250,19 +253,18 @@ else:
                  "predict()": " ".join(str(int(v)) for v in runs["string"].labels)})
     st.table(pd.DataFrame(rows).set_index(t("layers.col_model")))
 st.caption(t("layers.s3_caption"))
-ui.code_panel(code.compile_code(ospec), "compile_string_or_object.py", "compile")
+ui.code_panel(code_compile.compile_code(ospec), "compile_string_or_object.py", "compile")
 
 # --------------------------------------------------------------------------- 4. functional API
 st.header(t("layers.s4_header"), divider="gray")
 st.markdown(t("layers.s4_text"))
 c = st.columns([2, 2, 2, 3], gap="medium")
-fn_scale = ui.radio("fn_scale", t("layers.fn_scale"), fn.SCALES, "small", container=c[0],
-                    format_func=lambda scale: t(f"layers.scale_{scale}"))
-fn_samples = ui.slider("fn_samples", t("layers.fn_samples"), *fn.SAMPLE_RANGE, 256, 64, container=c[1])
-fn_epochs = ui.slider("fn_epochs", t("layers.fn_epochs"), *fn.EPOCH_RANGE, 2, container=c[2])
+fn_scale = ui.control(C["fn_scale"], c[0], format_func=lambda scale: t(f"layers.scale_{scale}"))
+fn_samples = ui.control(C["fn_samples"], c[1])
+fn_epochs = ui.control(C["fn_epochs"], c[2])
 with c[3]:
-    fn_weights = ui.toggle("fn_weights", t("layers.fn_weights"), value=True)
-    fn_train = ui.toggle("fn_train", t("layers.fn_train"), value=False)
+    fn_weights = ui.control(C["fn_weights"])
+    fn_train = ui.control(C["fn_train"])
 try:
     fspec = fn.FunctionalSpec(scale=fn_scale, samples=fn_samples, epochs=fn_epochs, loss_weights=fn_weights)
 except ValueError as error:
@@ -282,7 +284,7 @@ with left:
     diagram(multi_in, outputs=("answer",))
 with right:
     st.metric(t("layers.m_params"), f"{multi_in.params:,}", border=True)
-    st.code(code.MULTI_INPUT_COMPILE, language="python", wrap_lines=True)
+    st.code(code_functional.MULTI_INPUT_COMPILE, language="python", wrap_lines=True)
     st.caption(t("layers.s4_in_fit"))
 with st.expander(t("layers.summary_expander", name=multi_in.name), icon="📋"):
     summary(multi_in)
@@ -296,7 +298,7 @@ if fn_train:
     st.plotly_chart(figs.history_figure(run_in.history, ["loss"], {"loss": "loss"}, hist_labels),
                     key="history_in")
     st.caption(t("layers.s4_in_caption", answers=fspec.sizes.answer_vocab))
-ui.code_panel(code.multi_input_code(fspec), "multi_input.py", "multi_in")
+ui.code_panel(code_functional.multi_input_code(fspec), "multi_input.py", "multi_in")
 
 st.subheader(t("layers.s4_out_header"))
 st.markdown(t("layers.s4_out_text"))
@@ -305,7 +307,7 @@ with left:
     diagram(multi_out, outputs=fn.OUTPUTS)
 with right:
     st.metric(t("layers.m_params"), f"{multi_out.params:,}", border=True)
-    st.code(code.multi_output_compile(fspec), language="python", wrap_lines=True)
+    st.code(code_functional.multi_output_compile(fspec), language="python", wrap_lines=True)
     st.caption(t("layers.s4_out_losses"))
 with st.expander(t("layers.summary_expander", name=multi_out.name), icon="📋"):
     summary(multi_out)
@@ -326,7 +328,7 @@ if fn_train:
     terms = " + ".join(f"{weights[name]:g} × {fmt(run_out.evaluation[f'{name}_loss'])}" for name in fn.OUTPUTS)
     st.markdown(t("layers.s4_weighted", terms=terms, total=fmt(total), loss=fmt(run_out.evaluation["loss"])))
     st.caption(t("layers.s4_out_caption"))
-ui.code_panel(code.multi_output_code(fspec), "multi_output.py", "multi_out")
+ui.code_panel(code_functional.multi_output_code(fspec), "multi_output.py", "multi_out")
 
 # --------------------------------------------------------------------------- recap
 st.header(t("layers.recap_header"), divider="gray")

@@ -5,8 +5,11 @@ from lib.core import data as data_mod
 from lib.core import ui
 from lib.core.i18n import t
 from lib.core.specs import OptimizerSpec
-from lib.lessons.regression import code, lab
+from lib.lessons.regression import code, lab, training
+from lib.lessons.regression import evaluation as ev
 from lib.lessons.regression import figures as figs
+from lib.lessons.regression.controls import CONTROLS as C
+from lib.lessons.regression.training import fmt_loss
 
 
 def bold(key: str, **values: object) -> None:
@@ -50,7 +53,7 @@ st.dataframe(clean.describe().round(2), width="stretch")
 bold("regression.choose_features")
 cols = st.columns(len(lab.FEATURES) + 1)
 features = tuple(name for col, name in zip(cols, lab.FEATURES, strict=False)
-                 if ui.toggle(lab.FEATURE_KEYS[name], t("regression.use_feature", name=name), True, container=col))
+                 if ui.control(C[lab.FEATURE_KEYS[name]], col, label=t("regression.use_feature", name=name)))
 cols[-1].markdown(t("regression.target_is", target=lab.TARGET))
 st.plotly_chart(figs.feature_scatter(clean, lab.FEATURES, features, lab.TARGET, lab.correlations(),
                                      {"x": t("regression.fig_budget"), "y": lab.TARGET}), key="features")
@@ -64,13 +67,12 @@ else:
     st.header(t("regression.s2_header"), divider="gray")
     st.markdown(t("regression.s2_text"))
     c1, c2, c3 = st.columns(3, gap="large")
-    test_size = ui.slider("test", t("regression.test_size"), 0.1, 0.5, 0.2, 0.05, container=c1)
-    val_size = ui.slider("val", t("regression.val_size"), 0.1, 0.4, 0.2, 0.05, container=c2)
-    seed = ui.slider("seed", t("regression.seed"), 0, 100, 42, container=c3)
+    test_size = ui.control(C["test"], c1)
+    val_size = ui.control(C["val"], c2)
+    seed = ui.control(C["seed"], c3)
     c1, c2, _ = st.columns(3, gap="large")
-    batch_size = ui.select("batch", t("regression.batch"), lab.BATCH_SIZES, 32, container=c1)
-    buffer = ui.select("buffer", t("regression.buffer"), lab.BUFFERS, 1000, container=c2,
-                       format_func=lambda b: t("regression.buffer_none") if b == 1 else str(b))
+    batch_size = ui.control(C["batch"], c1)
+    buffer = ui.control(C["buffer"], c2, format_func=lambda b: t("regression.buffer_none") if b == 1 else str(b))
     split_spec = lab.SplitSpec(features, round(test_size, 2), round(val_size, 2), int(seed), batch_size, buffer)
     parts = lab.split(split_spec)
 
@@ -113,25 +115,21 @@ else:
     st.header(t("regression.s3_header"), divider="gray")
     st.markdown(t("regression.s3_text"))
     c1, c2, c3 = st.columns(3, gap="large")
-    arch = ui.select("hidden", t("regression.hidden"), tuple(lab.ARCHITECTURES), "10", container=c1,
-                     format_func=lambda a: t("regression.hidden_none") if a == "none"
-                     else " → ".join(f"Dense({u})" for u in lab.ARCHITECTURES[a]) + " → Dense(1)")
-    activation = ui.select("act", t("regression.activation"), lab.ACTIVATIONS, "relu", container=c2,
-                           disabled=arch == "none")
-    with c3:
-        scale = ui.toggle("scale", t("regression.scale"), True)
+    arch = ui.control(C["hidden"], c1, format_func=lambda a: t("regression.hidden_none") if a == "none"
+                      else " → ".join(f"Dense({u})" for u in lab.ARCHITECTURES[a]) + " → Dense(1)")
+    activation = ui.control(C["act"], c2, disabled=arch == "none")
+    scale = ui.control(C["scale"], c3)
     c1, c2, c3 = st.columns(3, gap="large")
-    opt_name = ui.select("opt", t("regression.optimizer"), lab.OPTIMIZERS, "adam", container=c1,
-                         format_func=lambda o: t(f"regression.opt_{o}"))
-    lr_code = ui.select("lr", t("regression.lr"), lab.LEARNING_RATES, "0.1", container=c2)
-    epochs = ui.slider("epochs", t("regression.epochs"), 10, 300, 50, 10, container=c3)
+    opt_name = ui.control(C["opt"], c1, format_func=lambda o: t(f"regression.opt_{o}"))
+    lr_code = ui.control(C["lr"], c2)
+    epochs = ui.control(C["epochs"], c3)
     spec = lab.RegressionSpec(split_spec, lab.ARCHITECTURES[arch], activation, bool(scale),
                               OptimizerSpec(opt_name, lab.parse_learning_rate(lr_code)), int(epochs))
 
     left, right = st.columns([3, 2], gap="large")
     with left:
         bold("regression.layers_title")
-        st.table(lab.layer_frame(spec).rename(columns={
+        st.table(training.layer_frame(spec).rename(columns={
             "layer": t("regression.col_layer"), "shape": t("regression.col_shape"),
             "params": t("regression.col_params")}))
     with right:
@@ -143,32 +141,32 @@ else:
         if activation == "linear" and arch != "none":
             st.caption(t("regression.linear_note"))
 
-    result = ui.train(spec, run=lab.train)
+    result = ui.train(spec, run=training.train)
     ui.run_notices(result)
     baseline = lab.mean_baseline(split_spec)
-    status = lab.loss_status(result, baseline)
+    status = training.loss_status(result, baseline)
     if status == "diverged":
-        st.error(t("regression.diverged_text", epoch=lab.first_bad_epoch(result) or result.epochs_run,
+        st.error(t("regression.diverged_text", epoch=training.first_bad_epoch(result) or result.epochs_run,
                    optimizer=t(f"regression.opt_{opt_name}"), lr=lr_code)
                  + ("" if scale else " " + t("regression.diverged_scale_hint")), icon="💥")
     elif status == "grew":
-        st.warning(t("regression.grew_text", first=lab.fmt(result.history["loss"][0]),
-                     last=lab.fmt(result.history["loss"][-1])), icon="📈")
+        st.warning(t("regression.grew_text", first=fmt_loss(result.history["loss"][0]),
+                     last=fmt_loss(result.history["loss"][-1])), icon="📈")
     elif status == "huge":
-        st.warning(t("regression.huge_text", first=lab.fmt(result.history["loss"][0]),
-                     last=lab.fmt(result.history["loss"][-1]), baseline=lab.fmt(baseline)), icon="🚀")
+        st.warning(t("regression.huge_text", first=fmt_loss(result.history["loss"][0]),
+                     last=fmt_loss(result.history["loss"][-1]), baseline=fmt_loss(baseline)), icon="🚀")
 
     chart, side = st.columns([3, 2], gap="large")
     with chart:
-        log_y = ui.toggle("logy", t("regression.log_y"), True)
+        log_y = ui.control(C["logy"])
         st.plotly_chart(figs.loss_figure(result.history, {
             "loss": t("regression.fig_loss"), "val_loss": t("regression.fig_val_loss"),
             "x": t("regression.fig_epoch"), "y": t("regression.fig_mse")}, log_y=log_y), key="loss_curve")
     with side:
         final = {k: v[-1] for k, v in result.history.items() if v}
         m = st.columns(2)
-        m[0].metric(t("regression.m_loss"), lab.fmt(final.get("loss", float("nan"))))
-        m[1].metric(t("regression.m_val_loss"), lab.fmt(final.get("val_loss", float("nan"))))
+        m[0].metric(t("regression.m_loss"), fmt_loss(final.get("loss", float("nan"))))
+        m[1].metric(t("regression.m_val_loss"), fmt_loss(final.get("val_loss", float("nan"))))
         m = st.columns(2)
         m[0].metric(t("regression.m_epochs_run"), f"{result.epochs_run} / {spec.epochs}")
         m[1].metric(t("regression.m_seconds"), f"{result.seconds:.2f} s")
@@ -177,10 +175,9 @@ else:
     st.subheader(t("regression.verbose_header"))
     c1, c2 = st.columns([1, 2], gap="large")
     with c1:
-        verbose = ui.radio("verbose", t("regression.verbose"), lab.VERBOSE_MODES, 1,
-                           format_func=lambda v: t(f"regression.verbose_{v}"))
+        verbose = ui.control(C["verbose"], format_func=lambda v: t(f"regression.verbose_{v}"))
     c2.markdown(t("regression.verbose_text"))
-    log = lab.keras_log(result, verbose, spec.epochs)
+    log = training.keras_log(result, verbose, spec.epochs)
     if log:
         bold("regression.verbose_printed")
         st.code(log, language=None)
@@ -192,15 +189,15 @@ else:
     # ----------------------------------------------------------------------- 4. evaluate and predict
     st.header(t("regression.s4_header"), divider="gray")
     st.markdown(t("regression.s4_text"))
-    ols = lab.least_squares(split_spec)
-    net = None if result.diverged else lab.scores(result.y_test, result.pred)
+    ols = ev.least_squares(split_spec)
+    net = None if result.diverged else ev.scores(result.y_test, result.pred)
     m = st.columns(3)
-    test_mse = lab.fmt(result.test_mse) if net is not None else t("regression.not_a_number")
+    test_mse = fmt_loss(result.test_mse) if net is not None else t("regression.not_a_number")
     m[0].metric(t("regression.m_test_mse"), test_mse)
     m[1].metric(t("regression.m_ols_mse"), f"{ols.scores.mse:.4f}")
     ratio = f"{net.mse / ols.scores.mse:.3g}×" if net is not None else "—"
     m[2].metric(t("regression.m_ratio"), ratio)
-    outcome = lab.verdict(net, ols.scores)
+    outcome = ev.verdict(net, ols.scores)
     message = t(f"regression.verdict_{outcome}", net=test_mse, ols=f"{ols.scores.mse:.4f}")
     {"beats": st.success, "matches": st.info, "worse": st.warning, "diverged": st.warning}[outcome](message)
 
@@ -213,15 +210,15 @@ else:
         st.caption(t("regression.scatter_caption"))
     with right:
         bold("regression.scores")
-        st.table(lab.score_frame(net, ols.scores).rename(columns={
+        st.table(ev.score_frame(net, ols.scores).rename(columns={
             "network": t("regression.col_network"), "least_squares": t("regression.col_ols")}))
         st.caption(t("regression.scores_caption"))
         bold("regression.ols_plane")
-        st.code(lab.ols_formula(ols, features), language=None, wrap_lines=True)
+        st.code(ev.ols_formula(ols, features), language=None, wrap_lines=True)
 
     bold("regression.first_rows", n=lab.SHOWN_ROWS)
     shown_pred = None if net is None else result.pred
-    st.dataframe(lab.prediction_table(result.y_test, shown_pred, ols.pred).round(3).rename(columns={
+    st.dataframe(ev.prediction_table(result.y_test, shown_pred, ols.pred).round(3).rename(columns={
         "label": t("regression.col_label"), "prediction": t("regression.col_prediction"),
         "error": t("regression.col_error"), "least_squares": t("regression.col_ols")}),
         hide_index=True, width="stretch")

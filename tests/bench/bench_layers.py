@@ -5,7 +5,7 @@ Prints:
   what a move of the page's first slider costs on a cache miss,
 * the three Sequential styles + MySequential check (section 2),
 * one side of the compile comparison (section 3: build, compile, fit 5 epochs, evaluate, predict),
-  cold (first trace in the process) and warm,
+  cold (first trace in the process), warm, and pooled (``engine.model_session`` reuses the traced model),
 * the functional models (section 4): building them for the diagrams, and the brief training runs at the
   small sizes (page default 256 samples, 2 epochs) and at the course's sizes (1 epoch),
 * a whole page in AppTest: first load (trains section 3) and a rerun after moving the first slider.
@@ -85,6 +85,8 @@ def main() -> None:
           f"{seconds(lambda: cmp.train_compiled(cmp.CompileSpec(form='object', learning_rate=0.01))):7.2f}")
     print(f"  objects, own loss and metric     "
           f"{seconds(lambda: cmp.train_compiled(cmp.CompileSpec(form='object', loss='custom', metric='custom'))):7.2f}")
+    print(f"  objects, pooled (new rate, seed) "
+          f"{seconds(lambda: cmp.train_compiled(cmp.CompileSpec(form='object', learning_rate=0.1, seed=1))):7.2f}")
 
     print("\nSection 4, functional API (s):")
     for scale in fn.SCALES:

@@ -4,7 +4,7 @@ Default lesson settings (3 features, Normalization, Dense(10, relu) -> Dense(1),
 Adam 0.1, 50 epochs, batch 32, 128 training rows). Prints:
 
 * the course's way: build, compile, fit, evaluate, predict a new model each time;
-* ``lib.lessons.regression.lab.train`` cold (pool emptied: traces its model) and warm
+* ``lib.lessons.regression.training.train`` cold (pool emptied: traces its model) and warm
   (a new learning rate each run: a pooled model whose training step is traced);
 * the cheap parts a slider move redraws without training (split, first batch,
   least squares), and a cache-hit rerun of the whole page through AppTest.
@@ -32,8 +32,10 @@ warnings.filterwarnings("ignore")  # Keras' "shuffle=True ignored for a tf.data.
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from lib.core import engine  # noqa: E402
+from lib.core.device import DEVICE  # noqa: E402
 from lib.core.specs import OptimizerSpec  # noqa: E402
-from lib.lessons.regression import lab  # noqa: E402
+from lib.lessons.regression import evaluation, lab, training  # noqa: E402
 
 SPEC = lab.RegressionSpec()
 REPEATS = 4
@@ -93,22 +95,22 @@ def line(name: str, seconds: list[float]) -> None:
 
 def main() -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"device: {lab.DEVICE.label}; load average {load:.1f}; {REPEATS} runs each (median, min)")
+    print(f"device: {DEVICE.label}; load average {load:.1f}; {REPEATS} runs each (median, min)")
     print(f"settings: {SPEC.epochs} epochs x {lab.split(SPEC.data).x_train.shape[0] // 32} batches of 32, "
           "validation every epoch")
     course_way(SPEC)  # TensorFlow's own first-use costs, outside the timings
-    lab.train(SPEC)
+    training.train(SPEC)
     course, cold, warm = [], [], []
     for i in range(REPEATS):  # interleaved, so a burst of load on a shared machine hits all three alike
         course.append(course_way(SPEC))
-        lab.clear_pool()
-        cold.append(timed(lab.train, with_rate(RATES[i % len(RATES)])))
-        warm.append(timed(lab.train, with_rate(RATES[(i + 1) % len(RATES)])))
+        engine.POOL.clear()
+        cold.append(timed(training.train, with_rate(RATES[i % len(RATES)])))
+        warm.append(timed(training.train, with_rate(RATES[(i + 1) % len(RATES)])))
     line("course way: new model, fit, evaluate, predict", course)
-    line("lab.train cold (pool empty: traces)", cold)
-    line("lab.train warm (pooled, new learning rate)", warm)
-    result = lab.train(SPEC)
-    ols = lab.least_squares(SPEC.data)
+    line("training.train cold (pool empty: traces)", cold)
+    line("training.train warm (pooled, new learning rate)", warm)
+    result = training.train(SPEC)
+    ols = evaluation.least_squares(SPEC.data)
     print(f"default run: test MSE {result.test_mse:.4f} vs least squares {ols.scores.mse:.4f}; "
           f"fit alone {sum(result.epoch_seconds):.3f} s of {result.seconds:.3f} s")
 
@@ -116,9 +118,9 @@ def main() -> None:
         spec = replace(SPEC.data, seed=seed)
         lab.split(spec)
         lab.batch_demo(spec)
-        lab.least_squares(spec)
+        evaluation.least_squares(spec)
 
-    line("split + first batch + least squares (new seed)", [timed(redraw, 100 + i) for i in range(REPEATS)])
+    line("split + first batch + least squares (new seed)", [timed(redraw, 90 + i) for i in range(REPEATS)])
     first, rerun = page_rerun_ms()
     print(f"page through AppTest: first run {first:.0f} ms (trains if not cached); cache-hit rerun {rerun:.0f} ms")
 

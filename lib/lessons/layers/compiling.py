@@ -5,7 +5,7 @@ defaults, so it ignores the object settings and is one cache entry for every
 comparison; the object side takes a learning rate, your own loss, another metric
 (including ``keras.metrics.Accuracy()``, whose refusal is shown as lesson content).
 Both fit the same seeded model on the same digits split in the same order, then
-``evaluate`` and ``predict``. ``lib.lessons.layers.code`` writes the same statements.
+``evaluate`` and ``predict``. ``lib.lessons.layers.code_compile`` writes the same statements.
 No Streamlit in this module.
 """
 
@@ -19,15 +19,20 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lib.core.specs import DataSpec, FitSpec, RunSpec
-from lib.lessons.layers.lab import N_CLASSES, EpochReport, Reporter, TFError, _check, _whole, error_text
+from lib.core import engine
+from lib.core.progress import ProgressCallback, Reporter
+from lib.core.specs import DataSpec, FitSpec, RunSpec, check, whole
+from lib.lessons.layers.controls import CONTROLS
+from lib.lessons.layers.lab import N_CLASSES, TFError, error_text
 
 FORMS = ("string", "object")
-CMP_OPTIMIZERS = ("sgd", "rmsprop", "adam")
+# The page's choices, from the lesson's control table: the spec accepts exactly these.
+CMP_OPTIMIZERS: tuple[str, ...] = CONTROLS["cmp_opt"].options
 OPTIMIZER_CLASSES = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam"}
-CMP_RATES = ("default", "0.0001", "0.001", "0.01", "0.1", "1", "10")  # URL codes; "default": the optimizer's own
-CMP_LOSSES = ("builtin", "custom")
-CMP_METRICS = ("sparse_acc", "top3", "custom", "plain_acc")
+CMP_RATES: tuple[str, ...] = CONTROLS["cmp_lr"].options  # URL codes; "default": the optimizer's own
+CMP_LOSSES: tuple[str, ...] = CONTROLS["cmp_loss"].options
+CMP_METRICS: tuple[str, ...] = CONTROLS["cmp_metric"].options
+EPOCH_RANGE = CONTROLS["cmp_epochs"].range
 CMP_HIDDEN = 32  # the digits model: 64 pixels -> Dense(32, relu) -> Dense(10, softmax)
 PREDICT_ROWS = 8
 
@@ -55,18 +60,18 @@ class CompileSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check(self.form in FORMS, f"form must be one of {', '.join(FORMS)}")
-        _check(self.optimizer in CMP_OPTIMIZERS, f"optimizer must be one of {', '.join(CMP_OPTIMIZERS)}")
-        _check(self.loss in CMP_LOSSES, f"loss must be one of {', '.join(CMP_LOSSES)}")
-        _check(self.metric in CMP_METRICS, f"metric must be one of {', '.join(CMP_METRICS)}")
+        check(self.form in FORMS, f"form must be one of {', '.join(FORMS)}")
+        check(self.optimizer in CMP_OPTIMIZERS, f"optimizer must be one of {', '.join(CMP_OPTIMIZERS)}")
+        check(self.loss in CMP_LOSSES, f"loss must be one of {', '.join(CMP_LOSSES)}")
+        check(self.metric in CMP_METRICS, f"metric must be one of {', '.join(CMP_METRICS)}")
         if self.learning_rate is not None:
             lr = self.learning_rate
-            _check(isinstance(lr, int | float) and math.isfinite(lr) and 0 < lr <= 100,
+            check(isinstance(lr, int | float) and math.isfinite(lr) and 0 < lr <= 100,
                    "the learning rate must be a number in (0, 100]")
             object.__setattr__(self, "learning_rate", float(lr))
-        object.__setattr__(self, "epochs", _whole(self.epochs, "epochs", 1, 50))
-        object.__setattr__(self, "batch_size", _whole(self.batch_size, "batch size", 1, 2048))
-        object.__setattr__(self, "seed", _whole(self.seed, "seed", 0, 2**31 - 1))
+        object.__setattr__(self, "epochs", whole(self.epochs, "epochs", *EPOCH_RANGE))
+        object.__setattr__(self, "batch_size", whole(self.batch_size, "batch size", 1, 2048))
+        object.__setattr__(self, "seed", whole(self.seed, "seed", 0, 2**31 - 1))
         if self.form == "string":
             object.__setattr__(self, "learning_rate", None)
             object.__setattr__(self, "loss", "builtin")
@@ -75,18 +80,11 @@ class CompileSpec:
     def as_form(self, form: str) -> CompileSpec:
         return replace(self, form=form)
 
-    @property
-    def fit(self) -> FitSpec:
-        """The data split and ``fit`` settings (``ui.train`` reads ``fit.epochs`` for its progress bar)."""
-        return FitSpec(epochs=self.epochs, batch_size=self.batch_size, validation_split=0.2, seed=self.seed,
-                       path="fit")
-
 
 def digits_split(spec: CompileSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str | None]:
-    """scikit-learn's 8×8 digits, split exactly as the engine splits them (stratified, seeded)."""
-    from lib.core import engine
-
-    s, notice = engine.split(RunSpec(data=DataSpec(name="digits"), fit=spec.fit))
+    """scikit-learn's 8×8 digits, split exactly as the engine splits them (stratified, seeded, 20 % held out)."""
+    fit = FitSpec(epochs=spec.epochs, batch_size=spec.batch_size, validation_split=0.2, seed=spec.seed)
+    s, notice = engine.split(RunSpec(data=DataSpec(name="digits"), fit=fit))
     return s.x_train, s.y_train, s.x_val, s.y_val, notice
 
 
@@ -151,17 +149,29 @@ def _loss_name(loss: object) -> str:
     return type(loss).__name__ if isinstance(loss, keras.losses.Loss) else getattr(loss, "__name__", repr(loss))
 
 
-def train_compiled(spec: CompileSpec, report: Reporter | None = None) -> CompileRun:
-    """Compile the digits model the spec's way, fit, evaluate and predict; a refused metric becomes ``error``."""
-    from lib.core.device import DEVICE
-    from lib.core.engine import GATE  # the process-wide bound on concurrent training jobs
+def compiled_model(spec: CompileSpec) -> keras.Sequential:
+    """The digits model, compiled the spec's way."""
+    model = digits_model(spec)
+    model.compile(**compile_arguments(spec))
+    return model
 
+
+def pool_key(spec: CompileSpec) -> tuple:
+    """What names a pooled model: everything ``compile`` traces into its steps. The seed only sets
+    the initial weights, the learning rate is the optimizer's variable: a pooled model takes both."""
+    return ("layers", "compile", spec.form, spec.optimizer, spec.loss, spec.metric)
+
+
+def train_compiled(spec: CompileSpec, report: Reporter | None = None) -> CompileRun:
+    """Compile the digits model the spec's way, fit, evaluate and predict; a refused metric becomes ``error``.
+
+    Runs through the one training API (``engine.model_session``): a pooled model of the
+    same compile settings, reset to a fresh build's weights and optimizer state.
+    """
     x_train, y_train, x_val, y_val, notice = digits_split(spec)
-    on_wait = (lambda place: report("queued", place)) if report else None
-    with GATE.slot(on_wait=on_wait), tf.device(DEVICE.name):
+    with engine.model_session(pool_key(spec), lambda: compiled_model(spec), report) as pooled:
         start = time.perf_counter()
-        model = digits_model(spec)
-        model.compile(**compile_arguments(spec))
+        model = pooled.model
         history: dict[str, list[float]] = {}
         evaluation: dict[str, float] = {}
         predicted = np.zeros(0, np.int64)
@@ -169,7 +179,7 @@ def train_compiled(spec: CompileSpec, report: Reporter | None = None) -> Compile
         try:
             fitted = model.fit(x_train, y_train, epochs=spec.epochs, batch_size=spec.batch_size,
                                validation_data=(x_val, y_val), shuffle=False, verbose=0,
-                               callbacks=[keras.callbacks.TerminateOnNaN(), EpochReport(report)])
+                               callbacks=[keras.callbacks.TerminateOnNaN(), ProgressCallback(report, spec.epochs)])
             history = {k: [float(v) for v in vals] for k, vals in fitted.history.items()}
             evaluation = {k: float(v) for k, v in
                           model.evaluate(x_val, y_val, verbose=0, return_dict=True).items()}
@@ -177,12 +187,15 @@ def train_compiled(spec: CompileSpec, report: Reporter | None = None) -> Compile
         except Exception as exc:  # e.g. keras.metrics.Accuracy() on sparse labels: shown as lesson content
             error = TFError(type(exc).__name__, error_text(exc))
         seconds = time.perf_counter() - start
+        optimizer_class = type(model.optimizer).__name__
+        learning_rate = float(np.asarray(model.optimizer.learning_rate))
+        loss_name = _loss_name(model.loss)
     return CompileRun(
         spec=spec,
         history=history,
-        optimizer_class=type(model.optimizer).__name__,
-        learning_rate=float(np.asarray(model.optimizer.learning_rate)),
-        loss_name=_loss_name(model.loss),
+        optimizer_class=optimizer_class,
+        learning_rate=learning_rate,
+        loss_name=loss_name,
         evaluation=evaluation,
         predicted=np.asarray(predicted),
         labels=np.asarray(y_val[:PREDICT_ROWS]),

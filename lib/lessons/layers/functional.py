@@ -10,25 +10,30 @@ Both train briefly on random data of the right shapes: the point is the wiring a
 the per-output losses in the history, not what they learn. Sizes come in two
 scales: "course" (the book's: vocabularies of 10,000 and 50,000, LSTM(32), Conv1D(256))
 and "small" (the same wiring, narrow enough to train in seconds on a CPU).
-``lib.lessons.layers.code`` writes the same statements. No Streamlit in this module.
+``lib.lessons.layers.code_functional`` writes the same statements. Both train through the one
+training API (``engine.model_session``: a pooled model per structure). No Streamlit in this module.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from lib.core.specs import FitSpec
-from lib.lessons.layers.lab import EpochReport, ModelInfo, Reporter, _check, _whole, describe
+from lib.core import engine
+from lib.core.progress import ProgressCallback, Reporter
+from lib.core.specs import check, whole
+from lib.lessons.layers.controls import CONTROLS
+from lib.lessons.layers.lab import ModelInfo, describe
 
-SCALES = ("small", "course")
-SAMPLE_RANGE = (64, 1024)
-EPOCH_RANGE = (1, 10)
+# The page's choices and ranges, from the lesson's control table: the spec accepts exactly these.
+SCALES: tuple[str, ...] = CONTROLS["fn_scale"].options
+SAMPLE_RANGE = CONTROLS["fn_samples"].range
+EPOCH_RANGE = CONTROLS["fn_epochs"].range
 BATCH_SIZE = 64
 VALIDATION = 0.2  # the last 20 % of the generated samples
 LOSS_WEIGHTS = {"age": 0.25, "income": 1.0, "gender": 10.0}  # the course's: balance MSE against cross-entropy
@@ -86,11 +91,11 @@ class FunctionalSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check(self.scale in SCALES, f"scale must be one of {', '.join(SCALES)}")
-        object.__setattr__(self, "samples", _whole(self.samples, "samples", *SAMPLE_RANGE))
-        object.__setattr__(self, "epochs", _whole(self.epochs, "epochs", *EPOCH_RANGE))
-        object.__setattr__(self, "seed", _whole(self.seed, "seed", 0, 2**31 - 1))
-        _check(isinstance(self.loss_weights, bool), "loss_weights must be True or False")
+        check(self.scale in SCALES, f"scale must be one of {', '.join(SCALES)}")
+        object.__setattr__(self, "samples", whole(self.samples, "samples", *SAMPLE_RANGE))
+        object.__setattr__(self, "epochs", whole(self.epochs, "epochs", *EPOCH_RANGE))
+        object.__setattr__(self, "seed", whole(self.seed, "seed", 0, 2**31 - 1))
+        check(isinstance(self.loss_weights, bool), "loss_weights must be True or False")
 
     @property
     def sizes(self) -> Sizes:
@@ -103,12 +108,6 @@ class FunctionalSpec:
     @property
     def n_train(self) -> int:
         return int(self.samples * (1 - VALIDATION))
-
-    @property
-    def fit(self) -> FitSpec:
-        """``fit`` settings (``ui.train`` reads ``fit.epochs`` for its progress bar)."""
-        return FitSpec(epochs=self.epochs, batch_size=BATCH_SIZE, validation_split=VALIDATION, seed=self.seed,
-                       path="fit")
 
 
 def _glorot(seed: int) -> keras.initializers.Initializer:
@@ -225,18 +224,14 @@ class FunctionalRun:
     extras: dict = field(default_factory=dict)
 
 
-def _split(array: np.ndarray, n_train: int) -> tuple[np.ndarray, np.ndarray]:
-    return array[:n_train], array[n_train:]
-
-
-def _train(spec: FunctionalSpec, report: Reporter | None, build_and_fit: object) -> FunctionalRun:
-    from lib.core.device import DEVICE
-    from lib.core.engine import GATE  # the process-wide bound on concurrent training jobs
-
-    on_wait = (lambda place: report("queued", place)) if report else None
-    with GATE.slot(on_wait=on_wait), tf.device(DEVICE.name):
+def _train(spec: FunctionalSpec, report: Reporter | None, key: tuple, build: Callable[[], keras.Model],
+           fit_and_evaluate: Callable[[keras.Model, list], tuple]) -> FunctionalRun:
+    """One brief run through the one training API: a pooled model of this structure, reset
+    to a fresh build's weights and optimizer state, fitted with per-epoch progress."""
+    with engine.model_session(key, build, report) as pooled:
         start = time.perf_counter()
-        history, evaluation, params = build_and_fit()
+        history, evaluation = fit_and_evaluate(pooled.model, [ProgressCallback(report, spec.epochs)])
+        params = int(pooled.model.count_params())
         seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vals] for k, vals in history.items()}
     evaluation = {k: float(v) for k, v in evaluation.items()}
@@ -244,45 +239,56 @@ def _train(spec: FunctionalSpec, report: Reporter | None, build_and_fit: object)
     return FunctionalRun(history, evaluation, params, seconds, diverged=any(not math.isfinite(v) for v in values))
 
 
+def compiled_multi_input(spec: FunctionalSpec) -> keras.Model:
+    model = multi_input_model(spec)
+    compile_multi_input(model)
+    return model
+
+
+def compiled_multi_output(spec: FunctionalSpec) -> keras.Model:
+    model = multi_output_model(spec)
+    compile_multi_output(model, spec.weights)
+    return model
+
+
 def train_multi_input(spec: FunctionalSpec, report: Reporter | None = None) -> FunctionalRun:
     """Fit the two-input model briefly; the history has one loss (one output)."""
+    text, question, answers = multi_input_data(spec)
+    n = spec.n_train
 
-    def build_and_fit() -> tuple:
-        text, question, answers = multi_input_data(spec)
-        n = spec.n_train
-        model = multi_input_model(spec)
-        compile_multi_input(model)
+    def fit_and_evaluate(model: keras.Model, callbacks: list) -> tuple:
         fitted = model.fit(
             {"text": text[:n], "question": question[:n]}, answers[:n],
             validation_data=({"text": text[n:], "question": question[n:]}, answers[n:]),
-            epochs=spec.epochs, batch_size=BATCH_SIZE, shuffle=False, verbose=0, callbacks=[EpochReport(report)],
+            epochs=spec.epochs, batch_size=BATCH_SIZE, shuffle=False, verbose=0, callbacks=callbacks,
         )
         evaluation = model.evaluate({"text": text[n:], "question": question[n:]}, answers[n:],
                                     batch_size=len(answers) - n, verbose=0, return_dict=True)
-        return fitted.history, evaluation, model.count_params()
+        return fitted.history, evaluation
 
-    return _train(spec, report, build_and_fit)
+    key = ("layers", "multi_input", spec.scale)
+    return _train(spec, report, key, lambda: compiled_multi_input(spec), fit_and_evaluate)
 
 
 def train_multi_output(spec: FunctionalSpec, report: Reporter | None = None) -> FunctionalRun:
     """Fit the three-output model briefly; the history has the total loss and one loss per output."""
+    posts, targets = multi_output_data(spec)
+    n = spec.n_train
 
-    def build_and_fit() -> tuple:
-        posts, targets = multi_output_data(spec)
-        n = spec.n_train
-        model = multi_output_model(spec)
-        compile_multi_output(model, spec.weights)
+    def fit_and_evaluate(model: keras.Model, callbacks: list) -> tuple:
         fitted = model.fit(
             posts[:n], {k: v[:n] for k, v in targets.items()},
             validation_data=(posts[n:], {k: v[n:] for k, v in targets.items()}),
-            epochs=spec.epochs, batch_size=BATCH_SIZE, shuffle=False, verbose=0, callbacks=[EpochReport(report)],
+            epochs=spec.epochs, batch_size=BATCH_SIZE, shuffle=False, verbose=0, callbacks=callbacks,
         )
         # One batch, so the total is exactly the weighted sum of the three losses.
         evaluation = model.evaluate(posts[n:], {k: v[n:] for k, v in targets.items()}, batch_size=len(posts) - n,
                                     verbose=0, return_dict=True)
-        return fitted.history, evaluation, model.count_params()
+        return fitted.history, evaluation
 
-    return _train(spec, report, build_and_fit)
+    # The loss weights are compiled into the training step: part of the structure's name.
+    key = ("layers", "multi_output", spec.scale, spec.loss_weights)
+    return _train(spec, report, key, lambda: compiled_multi_output(spec), fit_and_evaluate)
 
 
 def weighted_total(evaluation: dict[str, float], weights: dict[str, float]) -> float:

@@ -17,7 +17,6 @@ so that code prints the page's numbers. No Streamlit in this module.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,23 +26,8 @@ import numpy as np
 import tensorflow as tf
 
 from lib.core import device  # noqa: F401  (sets GPU memory growth before the first tensor is built)
-from lib.core.engine import EpochReporter
-
-Reporter = Callable[[str, object], None]
-
-
-def _check(cond: bool, message: str) -> None:
-    if not cond:
-        raise ValueError(message)
-
-
-def _whole(value: object, name: str, lo: int, hi: int) -> int:
-    """An integer setting in [lo, hi]; 3.0 from a URL counts as 3."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    _check(ok and float(value).is_integer(), f"{name} must be a whole number")
-    number = int(value)
-    _check(lo <= number <= hi, f"{name} must be between {lo} and {hi}")
-    return number
+from lib.core.specs import check, whole
+from lib.lessons.layers.controls import CONTROLS
 
 
 def shape_text(shape: Sequence[int | None]) -> str:
@@ -74,7 +58,7 @@ class TFError:
 
 # =========================================================================== 1. anatomy of a layer
 
-DENSE_ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "none")
+DENSE_ACTIVATIONS: tuple[str, ...] = CONTROLS["sd_act"].options
 ACTIVATION_FUNCTIONS: dict[str, Callable | None] = {
     "relu": tf.nn.relu,
     "sigmoid": tf.nn.sigmoid,
@@ -82,10 +66,11 @@ ACTIVATION_FUNCTIONS: dict[str, Callable | None] = {
     "softmax": tf.nn.softmax,
     "none": None,
 }
-SECOND_CALLS = ("same", "one_row", "more_features")
-BATCH_RANGE = (1, 1024)
-FEATURE_RANGE = (1, 2048)
-UNIT_RANGE = (1, 2048)
+SECOND_CALLS: tuple[str, ...] = CONTROLS["sd_second"].options
+# Ranges of the page's controls, from the lesson's control table: the specs accept exactly these.
+BATCH_RANGE = CONTROLS["sd_batch"].range
+FEATURE_RANGE = CONTROLS["sd_features"].range
+UNIT_RANGE = CONTROLS["sd_units"].range
 PREVIEW = 6  # output values shown
 
 
@@ -135,12 +120,12 @@ class DenseSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "batch", _whole(self.batch, "batch", *BATCH_RANGE))
-        object.__setattr__(self, "features", _whole(self.features, "features", *FEATURE_RANGE))
-        object.__setattr__(self, "units", _whole(self.units, "units", *UNIT_RANGE))
-        object.__setattr__(self, "seed", _whole(self.seed, "seed", 0, 2**31 - 1))
-        _check(self.activation in DENSE_ACTIVATIONS, f"activation must be one of {', '.join(DENSE_ACTIVATIONS)}")
-        _check(self.second in SECOND_CALLS, f"the second call must be one of {', '.join(SECOND_CALLS)}")
+        object.__setattr__(self, "batch", whole(self.batch, "batch", *BATCH_RANGE))
+        object.__setattr__(self, "features", whole(self.features, "features", *FEATURE_RANGE))
+        object.__setattr__(self, "units", whole(self.units, "units", *UNIT_RANGE))
+        object.__setattr__(self, "seed", whole(self.seed, "seed", 0, 2**31 - 1))
+        check(self.activation in DENSE_ACTIVATIONS, f"activation must be one of {', '.join(DENSE_ACTIVATIONS)}")
+        check(self.second in SECOND_CALLS, f"the second call must be one of {', '.join(SECOND_CALLS)}")
 
     @property
     def second_shape(self) -> tuple[int, int]:
@@ -222,9 +207,9 @@ def anatomy(spec: DenseSpec) -> AnatomyResult:
 
 # =========================================================================== 2. models from layers
 
-SEQ_ACTIVATIONS = ("sigmoid", "relu", "tanh")
+SEQ_ACTIVATIONS: tuple[str, ...] = CONTROLS["seq_act"].options
 STYLES = ("list", "inline", "add")
-SEQ_UNIT_RANGE = (1, 512)
+SEQ_UNIT_RANGE = CONTROLS["seq_units"].range
 N_CLASSES = 10  # the output layer: Dense(10, softmax), one unit per Fashion-MNIST class
 IMAGE_SHAPE = (28, 28)
 SUMMARY_WIDTH = 72
@@ -241,10 +226,10 @@ class SeqSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "units", _whole(self.units, "units", *SEQ_UNIT_RANGE))
-        object.__setattr__(self, "seed", _whole(self.seed, "seed", 0, 2**31 - 1))
-        _check(self.activation in SEQ_ACTIVATIONS, f"activation must be one of {', '.join(SEQ_ACTIVATIONS)}")
-        _check(isinstance(self.flatten, bool), "flatten must be True or False")
+        object.__setattr__(self, "units", whole(self.units, "units", *SEQ_UNIT_RANGE))
+        object.__setattr__(self, "seed", whole(self.seed, "seed", 0, 2**31 - 1))
+        check(self.activation in SEQ_ACTIVATIONS, f"activation must be one of {', '.join(SEQ_ACTIVATIONS)}")
+        check(isinstance(self.flatten, bool), "flatten must be True or False")
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -320,7 +305,7 @@ def _input(spec: SeqSpec) -> keras.KerasTensor:
 
 def style_model(spec: SeqSpec, style: str) -> keras.Sequential:
     """The same model in one of the three ways the course writes it."""
-    _check(style in STYLES, f"style must be one of {', '.join(STYLES)}")
+    check(style in STYLES, f"style must be one of {', '.join(STYLES)}")
     front: list = [_input(spec)] + ([keras.layers.Flatten(name="flatten")] if spec.flatten else [])
     if style == "list":  # layer objects made first, then handed over as a list
         dense1 = _hidden(spec)
@@ -408,20 +393,3 @@ def sequential_models(spec: SeqSpec) -> SeqResult:
         my_params=int(mine.count_params()),
         weight_shapes=tuple(tuple(int(d) for d in w.shape) for w in mine.get_weights()),
     )
-
-
-# =========================================================================== shared helpers
-
-
-EpochReport = EpochReporter  # the engine's callback: each epoch's logs to the page
-
-
-def fmt(value: float | None, digits: int = 4) -> str:
-    """A number for the page: fixed decimals, scientific when huge or tiny, "—" when missing."""
-    if value is None:
-        return "—"
-    if not math.isfinite(value):
-        return str(value)
-    if value != 0 and (abs(value) >= 1e5 or abs(value) < 10 ** -digits):
-        return f"{value:.3g}"
-    return f"{value:.{digits}f}"

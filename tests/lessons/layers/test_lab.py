@@ -1,33 +1,24 @@
-"""lib/layers_lab.py, layers_compile.py and layers_functional.py against hand calculations, and the code
-lib/codegen/layers.py writes for them: the generated scripts are executed and their variables compared with
-lib's results, so the code a learner copies is the code behind the page's numbers.
+"""lib.lessons.layers (lab, compiling, functional) against hand calculations, and the code its ``code``,
+``code_compile`` and ``code_functional`` modules write for them: the generated scripts are executed and their
+variables compared with lib's results, so the code a learner copies is the code behind the page's numbers.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 
 import keras
 import numpy as np
 import pytest
 
+from lib.core import engine
+from lib.core.numbers import fmt
 from lib.lessons.layers import code as codegen
+from lib.lessons.layers import code_compile, code_functional, lab
 from lib.lessons.layers import compiling as cmp
 from lib.lessons.layers import figures as figs
 from lib.lessons.layers import functional as fn
-from lib.lessons.layers import lab
-
-
-def run(code: str) -> tuple[dict, str]:
-    """Execute a generated script; return its variables and what it printed."""
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102  (our own generated code)
-    return namespace, out.getvalue()
-
+from tests.shown_code import run_shown_code as run
 
 # --------------------------------------------------------------------------- 1. SimpleDense
 
@@ -211,7 +202,7 @@ def test_compile_code_prints_lib_numbers(compile_runs):
     assert r.loss_name == "my_loss" and "mean_confidence" in r.history
     assert 0.1 <= r.history["mean_confidence"][0] <= 1.0
     assert cmp.same_history(r.history, compile_runs["object"].history) > 0.01  # another setting, another run
-    ns, out = run(codegen.compile_code(spec))
+    ns, out = run(code_compile.compile_code(spec))
     assert ns["history"].history["loss"] == pytest.approx(r.history["loss"], rel=1e-6)  # the last run: objects
     # the string side says "sgd" and can only mean SGD's default learning rate
     assert "object_model - SGD learning rate 0.5" in out and "string_model - SGD learning rate 0.01" in out
@@ -222,7 +213,7 @@ def test_plain_accuracy_is_refused_as_lesson_content():
     assert r.error is not None and r.error.kind == "InvalidArgumentError"
     assert "Incompatible shapes" in r.error.message and "File" not in r.error.message
     assert r.history == {} and not r.diverged
-    assert "except Exception" in codegen.compile_code(cmp.CompileSpec(form="object", metric="plain_acc"))
+    assert "except Exception" in code_compile.compile_code(cmp.CompileSpec(form="object", metric="plain_acc"))
 
 
 def test_overshoot_flags_a_loss_far_above_guessing():
@@ -233,7 +224,7 @@ def test_overshoot_flags_a_loss_far_above_guessing():
 
 
 def test_compile_table_strings_resolve_to_the_listed_classes():
-    for kind, text, obj in codegen.COMPILE_TABLE:
+    for kind, text, obj in code_compile.COMPILE_TABLE:
         name = text.split('"')[1]
         if kind == "optimizer":
             assert type(keras.optimizers.get(name)).__name__ == obj.split(".")[-1].rstrip("()")
@@ -281,8 +272,8 @@ def test_multi_output_history_has_one_loss_per_output(tiny):
     assert fn.output_losses(r.history) == ["age_loss", "income_loss", "gender_loss"]
     assert {"loss", "val_loss", "val_age_loss"} <= set(r.history)
     assert fn.weighted_total(r.evaluation, tiny.weights) == pytest.approx(r.evaluation["loss"], rel=1e-5)
-    assert events == ["epoch"] and not r.diverged
-    ns, out = run(codegen.multi_output_code(tiny))
+    assert events == ["progress"] and not r.diverged
+    ns, out = run(code_functional.multi_output_code(tiny))
     for key, values in r.history.items():
         assert ns["history"].history[key] == pytest.approx(values, rel=1e-5), key
     assert ns["model"].count_params() == r.params
@@ -293,7 +284,7 @@ def test_multi_input_code_prints_lib_numbers(tiny):
     r = fn.train_multi_input(tiny)
     assert set(r.history) == {"loss", "acc", "val_loss", "val_acc"}
     assert math.isfinite(r.evaluation["loss"])
-    ns, _ = run(codegen.multi_input_code(tiny))
+    ns, _ = run(code_functional.multi_input_code(tiny))
     for key, values in r.history.items():
         assert ns["history"].history[key] == pytest.approx(values, rel=1e-5), key
 
@@ -325,6 +316,25 @@ def test_figures_build():
     assert len(fig.data) == 2
 
 
-def test_fmt():
-    assert lab.fmt(0.12345) == "0.1235" and lab.fmt(None) == "—" and lab.fmt(float("nan")) == "nan"
-    assert lab.fmt(123456.0) == "1.23e+05" and lab.fmt(0.0) == "0.0000"
+def test_fmt():  # the page's numbers: lib.core.numbers.fmt(value, digits, sci=True, undefined="nan")
+    assert fmt(0.12345, sci=True) == "0.1235" and fmt(None, sci=True) == "—"
+    assert fmt(float("nan"), sci=True, undefined="nan") == "nan"
+    assert fmt(123456.0, sci=True) == "1.23e+05" and fmt(0.0, sci=True) == "0.0000"
+
+
+# --------------------------------------------------------------------------- the one training API
+
+
+@pytest.mark.parametrize("train, spec", [
+    (cmp.train_compiled, cmp.CompileSpec(form="object", epochs=1, seed=5)),
+    (fn.train_multi_input, fn.FunctionalSpec(samples=64, epochs=1, seed=2)),
+    (fn.train_multi_output, fn.FunctionalSpec(samples=64, epochs=1, seed=2)),
+], ids=["compiled", "multi_input", "multi_output"])
+def test_training_goes_through_the_engine(train, spec):
+    admitted, takes = engine.GATE.admitted, engine.POOL.takes
+    events = []
+    first = train(spec, lambda kind, payload: events.append(kind))
+    assert engine.GATE.admitted > admitted and engine.POOL.takes > takes
+    assert events == ["progress"]
+    again = train(spec)  # the pooled model, reset: the same numbers
+    assert again.history == first.history

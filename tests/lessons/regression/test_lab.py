@@ -1,4 +1,4 @@
-"""lib/regression_lab.py, its figures, and the code lib/codegen/regression.py writes for it.
+"""lib.lessons.regression (lab, training, evaluation), its figures, and the code ``code.py`` writes for it.
 
 The generated scripts are executed here and what they compute is compared with
 lib's numbers, so the code a learner copies is the code behind the page.
@@ -16,19 +16,20 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import train_test_split
 
 from lib.core import data as data_mod
+from lib.core import engine
 from lib.core.specs import OptimizerSpec
 from lib.lessons.regression import code as codegen
+from lib.lessons.regression import evaluation as ev
 from lib.lessons.regression import figures as figs
-from lib.lessons.regression import lab
+from lib.lessons.regression import lab, training
+from tests.shown_code import run_shown_code
 
 CSV = str(data_mod.ADVERTISING_CSV)
-SMALL = replace(lab.RegressionSpec(), epochs=4)
+SMALL = replace(lab.RegressionSpec(), epochs=10)  # the fewest the page offers
 
 
 def run_code(code: str) -> dict:
-    namespace: dict = {"__name__": "__main__"}
-    exec(compile(code, "<generated>", "exec"), namespace)
-    return namespace
+    return run_shown_code(code)[0]
 
 
 # --------------------------------------------------------------------------- 1. the table
@@ -94,10 +95,10 @@ def test_learning_rate_codes():
             lab.parse_learning_rate(bad)
 
 
-def test_spec_is_hashable_and_exposes_fit_settings():
+def test_spec_is_hashable_and_holds_the_fit_settings():
     spec = lab.RegressionSpec()
     assert hash(spec) == hash(lab.RegressionSpec())
-    assert (spec.fit.epochs, spec.fit.batch_size, spec.fit.validation_split, spec.fit.seed) == (50, 32, 0.2, 42)
+    assert (spec.epochs, spec.data.batch_size, spec.data.val_size, spec.data.seed) == (50, 32, 0.2, 42)
 
 
 # --------------------------------------------------------------------------- 2. split and tf.data
@@ -177,8 +178,8 @@ def test_dataset_code_runs_and_matches(spec):
 
 
 @pytest.fixture(scope="module")
-def small_run() -> lab.FitResult:
-    return lab.train(SMALL)
+def small_run() -> training.FitResult:
+    return training.train(SMALL)
 
 
 def test_evaluate_code_reproduces_the_run(small_run):
@@ -187,7 +188,7 @@ def test_evaluate_code_reproduces_the_run(small_run):
     np.testing.assert_allclose(ns["history"].history["val_loss"], small_run.history["val_loss"], rtol=1e-6)
     assert ns["test_mse"] == pytest.approx(small_run.test_mse, rel=1e-6)
     np.testing.assert_allclose(ns["pred"], small_run.pred, rtol=1e-6)
-    ols = lab.least_squares(SMALL.data)
+    ols = ev.least_squares(SMALL.data)
     np.testing.assert_allclose(ns["ols_pred"], ols.pred, rtol=1e-5)
     assert ns["ols"].intercept_ == pytest.approx(ols.intercept, rel=1e-6)
     assert ns["table"].shape == (lab.SHOWN_ROWS, 4)
@@ -195,8 +196,8 @@ def test_evaluate_code_reproduces_the_run(small_run):
 
 def test_fit_code_with_other_settings_reproduces_the_run():
     spec = lab.RegressionSpec(lab.SplitSpec(features=("TV", "radio"), seed=5, batch_size=16), hidden=(10, 10),
-                              activation="tanh", scale=False, optimizer=OptimizerSpec("rmsprop", 0.01), epochs=3)
-    result = lab.train(spec)
+                              activation="tanh", scale=False, optimizer=OptimizerSpec("rmsprop", 0.01), epochs=10)
+    result = training.train(spec)
     ns = run_code(codegen.fit_code(spec, verbose=2, csv_path=CSV))
     np.testing.assert_allclose(ns["history"].history["loss"], result.history["loss"], rtol=1e-6)
     assert ns["model"].count_params() == result.param_count
@@ -204,48 +205,48 @@ def test_fit_code_with_other_settings_reproduces_the_run():
 
 def test_evaluate_matches_mean_squared_error_of_predict(small_run):
     assert small_run.test_mse == pytest.approx(float(np.mean((small_run.pred - small_run.y_test) ** 2)), rel=1e-5)
-    assert small_run.epochs_run == 4 and len(small_run.epoch_seconds) == 4
+    assert small_run.epochs_run == 10 and len(small_run.epoch_seconds) == 10
     assert small_run.steps_per_epoch == 4 and not small_run.diverged
 
 
 def test_pooled_model_gives_the_numbers_of_a_fresh_one():
-    first = replace(SMALL, epochs=2)
-    second = replace(SMALL, epochs=3, optimizer=OptimizerSpec("adam", 0.1))
-    unscaled = replace(SMALL, scale=False, epochs=2)
+    first = replace(SMALL, epochs=10)
+    second = replace(SMALL, epochs=20, optimizer=OptimizerSpec("adam", 0.1))
+    unscaled = replace(SMALL, scale=False, epochs=10)
     unscaled_other_seed = replace(unscaled, data=replace(unscaled.data, seed=9))
-    lab.clear_pool()
-    lab.train(first)
-    lab.train(unscaled)
-    pooled = lab.train(second), lab.train(unscaled_other_seed)  # both reuse a traced model
-    lab.clear_pool()
-    fresh = lab.train(second), lab.train(unscaled_other_seed)
+    engine.POOL.clear()
+    training.train(first)
+    training.train(unscaled)
+    pooled = training.train(second), training.train(unscaled_other_seed)  # both reuse a traced model
+    engine.POOL.clear()
+    fresh = training.train(second), training.train(unscaled_other_seed)
     for a, b in zip(pooled, fresh, strict=True):
         assert a.history == b.history
         np.testing.assert_array_equal(a.pred, b.pred)
 
 
 def test_divergent_learning_rate_is_reported_not_raised():
-    spec = replace(SMALL, optimizer=OptimizerSpec("sgd", 1.0), epochs=5)
-    result = lab.train(spec)
-    assert result.diverged and lab.loss_status(result) == "diverged"
-    assert lab.first_bad_epoch(result) == 1
-    assert lab.scores(result.y_test, result.pred) is None
-    ols = lab.least_squares(spec.data)
-    assert lab.verdict(None, ols.scores) == "diverged"
-    assert np.isnan(lab.score_frame(None, ols.scores)["network"]).all()
-    assert lab.keras_log(result, 2, 5).count("Epoch") == result.epochs_run
+    spec = replace(SMALL, optimizer=OptimizerSpec("sgd", 1.0), epochs=10)
+    result = training.train(spec)
+    assert result.diverged and training.loss_status(result) == "diverged"
+    assert training.first_bad_epoch(result) == 1
+    assert ev.scores(result.y_test, result.pred) is None
+    ols = ev.least_squares(spec.data)
+    assert ev.verdict(None, ols.scores) == "diverged"
+    assert np.isnan(ev.score_frame(None, ols.scores)["network"]).all()
+    assert training.keras_log(result, 2, 10).count("Epoch") == result.epochs_run
 
 
 def test_scores_match_their_formulas():
     y = np.array([3.0, 5.0, 8.0, 10.0])
     p = np.array([2.5, 5.5, 7.0, 11.0])
-    s = lab.scores(y, p)
+    s = ev.scores(y, p)
     assert s.mse == pytest.approx(np.mean((p - y) ** 2))
     assert s.mae == pytest.approx(np.mean(np.abs(p - y)))
     assert s.rmse == pytest.approx(np.sqrt(s.mse))
     assert s.r2 == pytest.approx(1 - np.sum((p - y) ** 2) / np.sum((y - y.mean()) ** 2))
-    assert lab.scores(y, np.array([1.0, np.inf, 0.0, 0.0])) is None
-    assert lab.scores(y, np.full(4, 1e200)) is None
+    assert ev.scores(y, np.array([1.0, np.inf, 0.0, 0.0])) is None
+    assert ev.scores(y, np.full(4, 1e200)) is None
 
 
 def test_least_squares_is_the_normal_equations():
@@ -253,16 +254,16 @@ def test_least_squares_is_the_normal_equations():
     s = lab.split(spec)
     design = np.column_stack([np.ones(len(s.x_train)), s.x_train]).astype(np.float64)
     beta = np.linalg.lstsq(design, s.y_train.astype(np.float64), rcond=None)[0]
-    ols = lab.least_squares(spec)
+    ols = ev.least_squares(spec)
     assert ols.intercept == pytest.approx(beta[0], rel=1e-4)
     np.testing.assert_allclose(ols.coef, beta[1:], rtol=1e-4)
-    assert lab.ols_formula(ols, lab.FEATURES).startswith(f"sales ≈ {beta[0]:.3f} + {beta[1]:.4f}·TV")
+    assert ev.ols_formula(ols, lab.FEATURES).startswith(f"sales ≈ {beta[0]:.3f} + {beta[1]:.4f}·TV")
 
 
 @pytest.mark.parametrize("ratio, expected", [(0.5, "beats"), (0.95, "matches"), (1.05, "matches"), (1.5, "worse")])
 def test_verdict(ratio, expected):
-    ref = lab.Scores(2.0, 1.0, 2.0**0.5, 0.9)
-    assert lab.verdict(replace(ref, mse=2.0 * ratio), ref) == expected
+    ref = ev.Scores(2.0, 1.0, 2.0**0.5, 0.9)
+    assert ev.verdict(replace(ref, mse=2.0 * ratio), ref) == expected
 
 
 @pytest.mark.parametrize("spec", [
@@ -271,44 +272,45 @@ def test_verdict(ratio, expected):
     lab.RegressionSpec(lab.SplitSpec(features=("radio", "newspaper")), hidden=(32, 16)),
 ])
 def test_layer_rows_count_what_keras_counts(spec):
-    model = lab.build_model(spec, lab.split(spec.data).x_train)
-    assert [p for _, _, p in lab.layer_rows(spec)] == [layer.count_params() for layer in model.layers]
-    assert lab.trainable_params(spec) == sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    assert list(lab.layer_frame(spec).columns) == ["layer", "shape", "params"]
+    model = training.build_model(spec, lab.split(spec.data).x_train)
+    assert [p for _, _, p in training.layer_rows(spec)] == [layer.count_params() for layer in model.layers]
+    assert training.trainable_params(spec) == sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert list(training.layer_frame(spec).columns) == ["layer", "shape", "params"]
 
 
 def test_keras_log_shapes(small_run):
-    assert lab.keras_log(small_run, 0, 4) == ""
-    two = lab.keras_log(small_run, 2, 4).splitlines()
-    assert two[0] == "Epoch 1/4" and two[1].startswith("4/4 - ") and "loss: " in two[1] and "val_loss: " in two[1]
-    assert "━" in lab.keras_log(small_run, 1, 4)
-    long = replace(small_run, history={k: v * 10 for k, v in small_run.history.items()},
-                   epoch_seconds=small_run.epoch_seconds * 10)
-    assert "…" in lab.keras_log(long, 2, 40) and "Epoch 40/40" in lab.keras_log(long, 2, 40)
+    assert training.keras_log(small_run, 0, 10) == ""
+    two = training.keras_log(small_run, 2, 10).splitlines()
+    assert two[0] == "Epoch 1/10" and two[1].startswith("4/4 - ") and "loss: " in two[1] and "val_loss: " in two[1]
+    assert "━" in training.keras_log(small_run, 1, 10)
+    long = replace(small_run, history={k: v * 4 for k, v in small_run.history.items()},
+                   epoch_seconds=small_run.epoch_seconds * 4)
+    assert "…" in training.keras_log(long, 2, 40) and "Epoch 40/40" in training.keras_log(long, 2, 40)
     with pytest.raises(ValueError):
-        lab.keras_log(small_run, 3, 4)
+        training.keras_log(small_run, 3, 10)
 
 
 def test_loss_status_and_number_format():
-    def run(*loss: float) -> lab.FitResult:
-        return lab.FitResult(history={"loss": list(loss), "val_loss": list(loss)}, epoch_seconds=[0.1] * len(loss),
+    def run(*loss: float) -> training.FitResult:
+        return training.FitResult(history={"loss": list(loss), "val_loss": list(loss)}, epoch_seconds=[0.1] * len(loss),
                              steps_per_epoch=4, test_mse=loss[-1], y_test=np.zeros(2), pred=np.zeros(2),
                              param_count=1, seconds=0.2, device="CPU")
 
     baseline = lab.mean_baseline(lab.SplitSpec())
     assert baseline == pytest.approx(np.var(lab.split(lab.SplitSpec()).y_train), rel=1e-6)  # about 27.8
-    assert lab.loss_status(run(1.0, 5.0), baseline) == "grew"
-    assert lab.loss_status(run(2e14, 1.6e10), baseline) == "huge"  # SGD 0.01 on unscaled budgets does this
-    assert lab.loss_status(run(220.0, 200.0), baseline) == "ok"  # slow, not broken
-    assert lab.fmt(1.69374) == "1.6937" and lab.fmt(1.6e10) == "1.600e+10" and lab.fmt(float("nan")) == "nan"
+    assert training.loss_status(run(1.0, 5.0), baseline) == "grew"
+    assert training.loss_status(run(2e14, 1.6e10), baseline) == "huge"  # SGD 0.01 on unscaled budgets does this
+    assert training.loss_status(run(220.0, 200.0), baseline) == "ok"  # slow, not broken
+    fmt = training.fmt_loss
+    assert fmt(1.69374) == "1.6937" and fmt(1.6e10) == "1.600e+10" and fmt(float("nan")) == "nan"
 
 
 def test_prediction_table(small_run):
-    ols = lab.least_squares(SMALL.data)
-    table = lab.prediction_table(small_run.y_test, small_run.pred, ols.pred)
+    ols = ev.least_squares(SMALL.data)
+    table = ev.prediction_table(small_run.y_test, small_run.pred, ols.pred)
     assert len(table) == lab.SHOWN_ROWS
     np.testing.assert_allclose(table["error"], table["prediction"] - table["label"])
-    empty = lab.prediction_table(small_run.y_test, None, ols.pred)
+    empty = ev.prediction_table(small_run.y_test, None, ols.pred)
     assert empty["prediction"].isna().all() and empty["error"].isna().all() and empty["least_squares"].notna().all()
 
 
@@ -323,10 +325,22 @@ def test_figures_build_with_labels(small_run):
                             {"loss": "l", "val_loss": "v", "x": "epoch", "y": "MSE"})
     assert loss.data[0].y == (4.0, None) and loss.layout.yaxis.type == "log"
     names = {"network": "n", "ols": "o", "identity": "i", "x": "a", "y": "p"}
-    ols = lab.least_squares(SMALL.data)
+    ols = ev.least_squares(SMALL.data)
     pred = figs.prediction_figure(small_run.y_test, small_run.pred, ols.pred, names)
     spec = json.loads(pred.to_json())
     assert [t["name"] for t in spec["data"]] == ["n", "o", "i"]
     identity = spec["data"][2]
     assert identity["x"] == identity["y"]
     assert len(figs.prediction_figure(small_run.y_test, None, ols.pred, names).data) == 2
+
+
+# --------------------------------------------------------------------------- the one training API
+
+
+def test_training_goes_through_the_engine():
+    admitted, takes = engine.GATE.admitted, engine.POOL.takes
+    events = []
+    result = training.train(replace(SMALL, data=replace(SMALL.data, seed=3)), lambda kind, payload: events.append(kind))
+    assert engine.GATE.admitted > admitted and engine.POOL.takes > takes
+    assert result.epochs_run == SMALL.epochs
+    assert events.count("progress") == SMALL.epochs and "epoch" not in events
