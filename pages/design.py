@@ -1,4 +1,5 @@
 import math
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
@@ -6,13 +7,12 @@ import streamlit as st
 
 from lib.core import ui
 from lib.core.i18n import t
-from lib.core.specs import ACTIVATIONS, OPTIMIZERS
+from lib.core.numbers import fmt
 from lib.lessons.design import code, lab
 from lib.lessons.design import compare as sr
 from lib.lessons.design import figures as figs
 from lib.lessons.design import further as fur
-
-fmt = lab.fmt
+from lib.lessons.design.controls import CONTROLS as C
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -44,6 +44,12 @@ def act_name(code_: str) -> str:
     return t(f"design.act_{code_}")
 
 
+def names_of(key: str, prefix: str) -> Callable[[object], str]:
+    """A widget's ``format_func``: its options' names in this run's language, fixed now (tests read them later)."""
+    names = {option: t(f"design.{prefix}{option}") for option in C[key].options}
+    return names.__getitem__
+
+
 def opt_off(key: str) -> None:
     st.info(t("design.opt_in", what=t(f"design.{key}")), icon="▶️")
 
@@ -58,8 +64,7 @@ gallery_box, size_box = st.container(), st.container()  # the gallery is drawn a
 
 with size_box:
     left, right = st.columns([2, 3], gap="large")
-    images = ui.slider("fm_images", t("design.lbl_images"), *lab.IMAGES_RANGE, lab.DEFAULT_IMAGES, lab.IMAGES_STEP,
-                       container=left)
+    images = ui.control(C["fm_images"], left)
     left.caption(t("design.images_help", default=lab.DEFAULT_IMAGES))
 try:
     fd = lab.fashion_split(images)
@@ -68,7 +73,7 @@ except ValueError as error:
 names = [t(f"design.class_{i}") for i in range(10)] if not fd.fallback else list(fd.class_names)
 
 with gallery_box:
-    example = ui.slider("fm_example", t("design.lbl_example"), 1, 50, 1, 1)
+    example = ui.control(C["fm_example"])
     pics, rows = lab.class_examples(fd, example)
     st.plotly_chart(figs.image_grid(pics, [f"{i} · {names[i]}" for i in range(len(pics))], cols=5,
                                     row_height=150), key="gallery")
@@ -92,29 +97,26 @@ st.markdown(t("design.s2_text"))
 arch_col, train_col = st.columns([3, 2], gap="large")
 with arch_col.container(border=True):
     st.markdown(f"**{t('design.grp_architecture')}**")
-    flatten = ui.radio("ds_input", t("design.lbl_input"), ("flatten", "reshape"), "flatten",
-                       format_func=lambda c: t(f"design.input_{c}"), horizontal=True)
-    n_hidden = ui.slider("ds_layers", t("design.lbl_layers"), 0, lab.MAX_HIDDEN, 1, 1)
+    flatten = ui.control(C["ds_input"], format_func=names_of("ds_input", "input_"), horizontal=True)
+    n_hidden = ui.control(C["ds_layers"])
     hidden = []
     if n_hidden:
         cols = st.columns(n_hidden)
         for i in range(n_hidden):
             with cols[i]:
                 st.markdown(t("design.layer_n", n=i + 1))
-                units = ui.slider(f"ds_units{i + 1}", t("design.lbl_units"), *lab.UNITS_RANGE, lab.COURSE_UNITS, 10)
-                act = ui.select(f"ds_act{i + 1}", t("design.lbl_activation"), ACTIVATIONS, "relu",
-                                format_func=act_name)
+                units = ui.control(C[f"ds_units{i + 1}"])
+                act = ui.control(C[f"ds_act{i + 1}"], format_func=names_of(f"ds_act{i + 1}", "act_"))
             hidden.append(lab.Hidden(units, act))
-    dropout = ui.slider("ds_dropout", t("design.lbl_dropout"), 0.0, 0.5, 0.0, 0.05)
-    batchnorm = ui.toggle("ds_bn", t("design.lbl_batchnorm"), False)
+    dropout = ui.control(C["ds_dropout"])
+    batchnorm = ui.control(C["ds_bn"])
 with train_col.container(border=True):
     st.markdown(f"**{t('design.grp_training')}**")
-    optimizer = ui.select("ds_opt", t("design.lbl_optimizer"), OPTIMIZERS, "rmsprop",
-                          format_func=lambda c: t(f"design.opt_{c}"))
-    lr = ui.select("ds_lr", t("design.lbl_lr"), lab.LEARNING_RATES, 0.001, format_func=lambda v: f"{v:g}")
-    epochs = ui.slider("ds_epochs", t("design.lbl_epochs"), 1, lab.MAX_EPOCHS, 5, 1)
-    batch = ui.select("ds_batch", t("design.lbl_batch"), lab.BATCH_SIZES, 32)
-    seed = ui.number("ds_seed", t("design.lbl_seed"), 0, 999, 0, 1)
+    optimizer = ui.control(C["ds_opt"], format_func=names_of("ds_opt", "opt_"))
+    lr = ui.control(C["ds_lr"], format_func=lambda v: f"{v:g}")
+    epochs = ui.control(C["ds_epochs"])
+    batch = ui.control(C["ds_batch"])
+    seed = ui.control(C["ds_seed"])
     st.caption(t("design.seed_help"))
 
 try:
@@ -207,8 +209,8 @@ ui.code_panel(code.design_code(spec, fd.fallback), "layer_design.py", "design")
 st.header(t("design.s3_header"), divider="gray")
 st.markdown(t("design.s3_text"))
 c = st.columns(2, gap="large")
-n_seeds = ui.slider("sr_seeds", t("design.lbl_seeds"), 1, lab.MAX_SEEDS, 3, 1, container=c[0])
-sr_epochs = ui.slider("sr_epochs", t("design.lbl_sr_epochs"), 1, 10, 5, 1, container=c[1])
+n_seeds = ui.control(C["sr_seeds"], c[0])
+sr_epochs = ui.control(C["sr_epochs"], c[1])
 try:
     cspec = sr.CompareSpec(images=images, seeds=n_seeds, epochs=sr_epochs)
 except ValueError as error:
@@ -264,7 +266,7 @@ st.plotly_chart(figs.activation_figure(z, curves, {
     "sigmoid": act_name("sigmoid"), "relu": act_name("relu")}), key="activations")
 st.caption(t("design.act_caption"))
 
-depth = ui.slider("vg_depth", t("design.lbl_depth"), 2, 15, 8, 1)
+depth = ui.control(C["vg_depth"])
 try:
     gspec = sr.GradientSpec(depth=depth)
 except ValueError as error:
@@ -290,12 +292,12 @@ st.markdown(t("design.s5_text"))
 st.subheader(t("design.bn_header"))
 st.markdown(t("design.bn_text"))
 c = st.columns(4, gap="medium")
-bn_depth = ui.slider("bn_depth", t("design.lbl_depth"), 1, lab.MAX_HIDDEN, 4, 1, container=c[0])
-bn_act = ui.select("bn_act", t("design.lbl_activation"), ACTIVATIONS, "sigmoid", format_func=act_name, container=c[1])
-bn_epochs = ui.slider("bn_epochs", t("design.lbl_epochs"), 1, 10, 5, 1, container=c[2])
+bn_depth = ui.control(C["bn_depth"], c[0])
+bn_act = ui.control(C["bn_act"], c[1], format_func=names_of("bn_act", "act_"))
+bn_epochs = ui.control(C["bn_epochs"], c[2])
 with c[3]:
     st.write("")
-    bn_run = ui.toggle("bn_run", t("design.lbl_run"), False)
+    bn_run = ui.control(C["bn_run"])
 try:
     bspec = fur.BatchNormSpec(images=images, depth=bn_depth, activation=bn_act, epochs=bn_epochs)
 except ValueError as error:
@@ -324,11 +326,10 @@ ui.code_panel(code.batchnorm_code(bspec, fd.fallback), "batch_normalization.py",
 st.subheader(t("design.sc_header"))
 st.markdown(t("design.sc_text"))
 c = st.columns(4, gap="medium")
-sc_size = ui.slider("sc_size", t("design.lbl_sc_size"), 8, 64, 28, 2, container=c[0])
-sc_channels = ui.slider("sc_channels", t("design.lbl_sc_channels"), 1, 256, 32, 1, container=c[1])
-sc_filters = ui.slider("sc_filters", t("design.lbl_sc_filters"), 1, 256, 64, 1, container=c[2])
-sc_kernel = ui.select("sc_kernel", t("design.lbl_sc_kernel"), fur.KERNELS, 3, format_func=lambda k: f"{k}×{k}",
-                      container=c[3])
+sc_size = ui.control(C["sc_size"], c[0])
+sc_channels = ui.control(C["sc_channels"], c[1])
+sc_filters = ui.control(C["sc_filters"], c[2])
+sc_kernel = ui.control(C["sc_kernel"], c[3], format_func=lambda k: f"{k}×{k}")
 try:
     sspec = fur.ConvSpec(size=sc_size, channels=sc_channels, filters=sc_filters, kernel=sc_kernel)
 except ValueError as error:
@@ -352,11 +353,11 @@ ui.code_panel(code.conv_code(sspec), "separable_conv.py", "conv")
 st.subheader(t("design.en_header"))
 st.markdown(t("design.en_text"))
 c = st.columns(3, gap="medium")
-members = ui.slider("en_members", t("design.lbl_members"), 2, 7, 3, 1, container=c[0])
-en_epochs = ui.slider("en_epochs", t("design.lbl_epochs"), 1, 10, 5, 1, container=c[1])
+members = ui.control(C["en_members"], c[0])
+en_epochs = ui.control(C["en_epochs"], c[1])
 with c[2]:
     st.write("")
-    en_run = ui.toggle("en_run", t("design.lbl_run"), False)
+    en_run = ui.control(C["en_run"])
 try:
     espec = fur.EnsembleSpec(images=images, members=members, epochs=en_epochs)
 except ValueError as error:
@@ -380,12 +381,12 @@ ui.code_panel(code.ensemble_code(espec, fd.fallback), "ensemble.py", "ensemble")
 st.subheader(t("design.rs_header"))
 st.markdown(t("design.rs_text"))
 c = st.columns(4, gap="medium")
-trials = ui.slider("rs_trials", t("design.lbl_trials"), 2, 12, 6, 1, container=c[0])
-rs_epochs = ui.slider("rs_epochs", t("design.lbl_epochs"), 1, 10, 3, 1, container=c[1])
-rs_seed = ui.number("rs_seed", t("design.lbl_rs_seed"), 0, 999, 0, 1, container=c[2])
+trials = ui.control(C["rs_trials"], c[0])
+rs_epochs = ui.control(C["rs_epochs"], c[1])
+rs_seed = ui.control(C["rs_seed"], c[2])
 with c[3]:
     st.write("")
-    rs_run = ui.toggle("rs_run", t("design.lbl_run"), False)
+    rs_run = ui.control(C["rs_run"])
 try:
     rspec = fur.SearchSpec(images=images, trials=trials, epochs=rs_epochs, seed=rs_seed)
 except ValueError as error:

@@ -1,5 +1,6 @@
 import json
 import secrets
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -8,10 +9,11 @@ import streamlit as st
 
 from lib.core import ui
 from lib.core.i18n import t
+from lib.core.numbers import fmt
 from lib.lessons.saving import code, files, lab, models
 from lib.lessons.saving import figures as figs
+from lib.lessons.saving.controls import CONTROLS as C
 
-fmt = lab.fmt
 SESSION_TAG, UPLOAD_MEMO = "_sv_session", "_sv_upload_result"  # per-session state, never in the URL
 
 
@@ -32,6 +34,12 @@ def tree_table(rows: tuple[files.H5Row, ...]) -> pd.DataFrame:
         t("saving.col_values"): ["" if r.shape is None else f"{r.values:,}" for r in rows],
         t("saving.col_attrs"): [", ".join(f"{k}={v}" for k, v in r.attrs) for r in rows],
     })
+
+
+def names_of(key: str, prefix: str) -> Callable[[object], str]:
+    """A widget's ``format_func``: its options' names in this run's language, fixed now (tests read them later)."""
+    names = {option: t(f"saving.{prefix}{option}") for option in C[key].options}
+    return names.__getitem__
 
 
 def diagram_labels() -> dict[str, str]:
@@ -56,12 +64,11 @@ st.header(t("saving.s1_header"), divider="gray")
 st.markdown(t("saving.s1_text"))
 settings_col, result_col = st.columns([2, 3], gap="large")
 with settings_col.container(border=True):
-    epochs = ui.slider("sv_epochs", t("saving.lbl_epochs"), *lab.EPOCHS_RANGE, lab.DEFAULT_EPOCHS, 1)
-    units = ui.slider("sv_units", t("saving.lbl_units"), *lab.UNITS_RANGE, lab.DEFAULT_UNITS, 10)
-    dropout = ui.slider("sv_dropout", t("saving.lbl_dropout"), 0.0, 0.5, lab.DEFAULT_DROPOUT, 0.1)
-    images = ui.select("sv_images", t("saving.lbl_images"), lab.IMAGE_CHOICES, lab.DEFAULT_IMAGES,
-                       format_func=lambda n: f"{n:,}")
-    seed = ui.number("sv_seed", t("saving.lbl_seed"), 0, 999, 0, 1)
+    epochs = ui.control(C["sv_epochs"])
+    units = ui.control(C["sv_units"])
+    dropout = ui.control(C["sv_dropout"])
+    images = ui.control(C["sv_images"], format_func=lambda n: f"{n:,}")
+    seed = ui.control(C["sv_seed"])
     st.caption(t("saving.settings_help"))
 try:
     spec = lab.SavingSpec(images=images, units=units, dropout=dropout, epochs=epochs, seed=seed)
@@ -95,8 +102,7 @@ st.markdown(t("saving.s2_text"))
 m = st.columns(3)
 for col, key in zip(m, lab.FORMATS, strict=True):
     col.metric(lab.FILENAMES[key], kb(run.sizes[key]), border=True)
-file_format = ui.radio("sv_format", t("saving.lbl_format"), lab.FORMATS, "keras",
-                       format_func=lambda c: t(f"saving.format_{c}"), horizontal=True)
+file_format = ui.control(C["sv_format"], format_func=names_of("sv_format", "format_"), horizontal=True)
 st.markdown(t(f"saving.about_{file_format}"))
 parts = run.parts[file_format]
 st.plotly_chart(figs.composition_figure(parts, {
@@ -159,7 +165,7 @@ with summary_col:
     st.code(run.info.summary, language=None)
 with diagram_col:
     st.markdown(f"**{t('saving.diagram_header')}**")
-    show_shapes = ui.toggle("sv_shapes", t("saving.lbl_shapes"), True)
+    show_shapes = ui.control(C["sv_shapes"])
     st.plotly_chart(figs.architecture_figure(run.info.graph, show_shapes, diagram_labels()), key="diagram")
     st.caption(t("saving.diagram_caption"))
 
@@ -167,8 +173,8 @@ st.subheader(t("saving.predict_header"))
 st.markdown(t("saving.predict_text"))
 n_val = len(split.y_val)
 c = st.columns([3, 1], gap="large")
-first = ui.slider("sv_first", t("saving.lbl_first"), 0, n_val - 1, 0, 1, container=c[0])
-count = ui.select("sv_count", t("saving.lbl_count"), lab.COUNT_CHOICES, 8, container=c[1])
+first = ui.control(C["sv_first"], c[0], hi=n_val - 1)
+count = ui.control(C["sv_count"], c[1])
 rows = lab.sample_rows(n_val, first, count)
 if np.isfinite(run.probabilities).all():
     prediction_grid(split.x_val, split.y_val, run.probabilities, rows, names, "predictions")
@@ -194,8 +200,7 @@ st.markdown(t("saving.s4_text", mb=files.MAX_UPLOAD_MB))
 up_col, sample_col = st.columns([3, 2], gap="large")
 uploaded = up_col.file_uploader(t("saving.lbl_upload", mb=files.MAX_UPLOAD_MB), key="sv_upload",
                                 max_upload_size=files.MAX_UPLOAD_MB)
-sample = ui.select("sv_sample", t("saving.lbl_sample"), lab.SAMPLES, "none",
-                   format_func=lambda c: t(f"saving.sample_{c}"), container=sample_col)
+sample = ui.control(C["sv_sample"], sample_col, format_func=names_of("sv_sample", "sample_"))
 sample_col.caption(t("saving.sample_help"))
 
 source = None

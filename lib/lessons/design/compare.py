@@ -15,18 +15,11 @@ import numpy as np
 import tensorflow as tf
 
 from lib.core import engine
-from lib.core.specs import FitSpec, LayerSpec, ModelSpec
+from lib.core.models import build_model
+from lib.core.progress import part
+from lib.core.specs import LayerSpec, ModelSpec, whole
 from lib.lessons.design import lab
-from lib.lessons.design.lab import (
-    COURSE_UNITS,
-    DEFAULT_IMAGES,
-    MAX_EPOCHS,
-    MAX_SEEDS,
-    FashionData,
-    Hidden,
-    Reporter,
-    _whole,
-)
+from lib.lessons.design.lab import COURSE_UNITS, DEFAULT_IMAGES, FashionData, Hidden, Reporter, within
 
 # =========================================================================== sigmoid vs ReLU over seeds
 
@@ -45,18 +38,14 @@ class CompareSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "images", lab.check_images(self.images))
-        object.__setattr__(self, "seeds", _whole("the number of seeds", self.seeds, 1, MAX_SEEDS))
-        object.__setattr__(self, "epochs", _whole("epochs", self.epochs, 1, MAX_EPOCHS))
-        object.__setattr__(self, "units", _whole("units", self.units, 1, 1024))
-        object.__setattr__(self, "batch_size", _whole("the batch size", self.batch_size, 1, 4096))
+        object.__setattr__(self, "seeds", within("sr_seeds", self.seeds, "the number of seeds"))
+        object.__setattr__(self, "epochs", within("sr_epochs", self.epochs, "epochs"))
+        object.__setattr__(self, "units", within("ds_units1", self.units, "units"))
+        object.__setattr__(self, "batch_size", within("ds_batch", self.batch_size, "the batch size"))
 
     def design(self, activation: str, seed: int) -> lab.DesignSpec:
         return lab.DesignSpec(images=self.images, hidden=(Hidden(self.units, activation),), epochs=self.epochs,
                           batch_size=self.batch_size, seed=seed)
-
-    @property
-    def fit(self) -> FitSpec:
-        return FitSpec(epochs=self.epochs * self.seeds * len(COMPARED))
 
 
 @dataclass
@@ -78,12 +67,13 @@ def run_compare(spec: CompareSpec, report: Reporter | None = None) -> CompareRes
     train_acc: dict[str, list[float]] = {a: [] for a in COMPARED}
     val_acc: dict[str, list[float]] = {a: [] for a in COMPARED}
     curves: dict[str, list[list[float]]] = {a: [] for a in COMPARED}
-    start, step, diverged = time.perf_counter(), 0, False
-    with lab._gate(report):
+    start, done, diverged = time.perf_counter(), 0, False
+    total = spec.seeds * len(COMPARED) * spec.epochs  # the bar counts every epoch of every run
+    with engine.job(report):
         for seed in range(spec.seeds):
             for act in COMPARED:
-                r = lab._train_one(spec.design(act, seed), fd, report, step, f"{act} ")
-                step += spec.epochs
+                r = lab.train_on_split(spec.design(act, seed), fd, part(report, done, total, f"{act} "))
+                done += spec.epochs
                 train_acc[act].append(r.history["accuracy"][-1])
                 val_acc[act].append(r.history["val_accuracy"][-1])
                 curves[act].append(r.history["val_accuracy"])
@@ -130,10 +120,10 @@ class GradientSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "depth", _whole("the depth", self.depth, 1, 15))
-        object.__setattr__(self, "units", _whole("units", self.units, 1, 1024))
-        object.__setattr__(self, "batch", _whole("the batch", self.batch, 1, 4096))
-        object.__setattr__(self, "seed", _whole("the seed", self.seed, 0, 999))
+        object.__setattr__(self, "depth", within("vg_depth", self.depth, "the depth"))
+        object.__setattr__(self, "units", whole(self.units, "units", 1, 1024))
+        object.__setattr__(self, "batch", whole(self.batch, "the batch", 1, 4096))
+        object.__setattr__(self, "seed", whole(self.seed, "the seed", 0, 999))
 
     def model_spec(self, activation: str) -> ModelSpec:
         return ModelSpec(layers=tuple(LayerSpec(units=self.units, activation=activation)
@@ -152,7 +142,7 @@ def layer_gradients(spec: GradientSpec, fd: FashionData,
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
     out = {}
     for act in activations:
-        model = engine.build_model(spec.model_spec(act), fd.image_shape, "multiclass", len(fd.class_names))
+        model = build_model(spec.model_spec(act), fd.image_shape, "multiclass", len(fd.class_names))
         kernels = [layer.kernel for layer in model.layers if isinstance(layer, keras.layers.Dense)]
         with tf.GradientTape() as tape:
             loss = loss_fn(y, model(x, training=True))

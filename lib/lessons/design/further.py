@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from lib.core.specs import ACTIVATIONS, FitSpec
+from lib.core import engine
+from lib.core.progress import part
 from lib.lessons.design import lab
-from lib.lessons.design.lab import COURSE_UNITS, DEFAULT_IMAGES, Hidden, Reporter, _whole
+from lib.lessons.design.lab import COURSE_UNITS, DEFAULT_IMAGES, Hidden, Reporter, within
 
 # =========================================================================== BatchNormalization
 
@@ -34,19 +35,15 @@ class BatchNormSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "images", lab.check_images(self.images))
-        object.__setattr__(self, "depth", _whole("the depth", self.depth, 1, lab.MAX_HIDDEN))
-        object.__setattr__(self, "units", _whole("units", self.units, 1, 1024))
-        lab._check(self.activation in ACTIVATIONS, f"unknown activation {self.activation!r}")
-        object.__setattr__(self, "epochs", _whole("epochs", self.epochs, 1, lab.MAX_EPOCHS))
-        object.__setattr__(self, "seed", _whole("the seed", self.seed, 0, 999))
+        object.__setattr__(self, "depth", within("bn_depth", self.depth, "the depth"))
+        object.__setattr__(self, "units", within("ds_units1", self.units, "units"))
+        within("bn_act", self.activation, "the activation")
+        object.__setattr__(self, "epochs", within("bn_epochs", self.epochs, "epochs"))
+        object.__setattr__(self, "seed", within("ds_seed", self.seed, "the seed"))
 
     def design(self, batchnorm: bool) -> lab.DesignSpec:
         return lab.DesignSpec(images=self.images, hidden=(Hidden(self.units, self.activation),) * self.depth,
                               batchnorm=batchnorm, epochs=self.epochs, seed=self.seed)
-
-    @property
-    def fit(self) -> FitSpec:
-        return FitSpec(epochs=2 * self.epochs)
 
 
 @dataclass
@@ -65,16 +62,15 @@ class PairResult:
 def run_batchnorm(spec: BatchNormSpec, report: Reporter | None = None) -> PairResult:
     fd = lab.fashion_split(spec.images)
     start = time.perf_counter()
-    with lab._gate(report):
-        plain = lab._train_one(spec.design(False), fd, report, 0, "plain ")
-        normed = lab._train_one(spec.design(True), fd, report, spec.epochs, "BN ")
+    total = 2 * spec.epochs  # both networks' epochs on one bar
+    with engine.job(report):
+        plain = lab.train_on_split(spec.design(False), fd, part(report, 0, total, "plain "))
+        normed = lab.train_on_split(spec.design(True), fd, part(report, spec.epochs, total, "BN "))
     return PairResult(plain.history, normed.history, (plain.param_count, normed.param_count),
                       time.perf_counter() - start, plain.diverged or normed.diverged, fd.notice)
 
 
 # =========================================================================== Conv2D vs SeparableConv2D
-
-KERNELS = (1, 3, 5, 7)
 
 
 @dataclass(frozen=True)
@@ -87,11 +83,10 @@ class ConvSpec:
     kernel: int = 3
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "size", _whole("the image size", self.size, 4, 256))
-        object.__setattr__(self, "channels", _whole("input channels", self.channels, 1, 1024))
-        object.__setattr__(self, "filters", _whole("filters", self.filters, 1, 1024))
-        lab._check(self.kernel in KERNELS, f"the kernel size must be one of {KERNELS}")
-        object.__setattr__(self, "kernel", int(self.kernel))
+        object.__setattr__(self, "size", within("sc_size", self.size, "the image size"))
+        object.__setattr__(self, "channels", within("sc_channels", self.channels, "input channels"))
+        object.__setattr__(self, "filters", within("sc_filters", self.filters, "filters"))
+        object.__setattr__(self, "kernel", int(within("sc_kernel", self.kernel, "the kernel size")))
 
 
 @dataclass(frozen=True)
@@ -142,16 +137,12 @@ class EnsembleSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "images", lab.check_images(self.images))
-        object.__setattr__(self, "members", _whole("the number of members", self.members, 2, 7))
-        object.__setattr__(self, "epochs", _whole("epochs", self.epochs, 1, lab.MAX_EPOCHS))
-        object.__setattr__(self, "units", _whole("units", self.units, 1, 1024))
+        object.__setattr__(self, "members", within("en_members", self.members, "the number of members"))
+        object.__setattr__(self, "epochs", within("en_epochs", self.epochs, "epochs"))
+        object.__setattr__(self, "units", within("ds_units1", self.units, "units"))
 
     def design(self, seed: int) -> lab.DesignSpec:
         return lab.DesignSpec(images=self.images, hidden=(Hidden(self.units, "relu"),), epochs=self.epochs, seed=seed)
-
-    @property
-    def fit(self) -> FitSpec:
-        return FitSpec(epochs=self.members * self.epochs)
 
 
 @dataclass
@@ -178,9 +169,10 @@ def _scores(prob: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 def run_ensemble(spec: EnsembleSpec, report: Reporter | None = None) -> EnsembleResult:
     fd = lab.fashion_split(spec.images)
     start, probs, acc, loss, diverged = time.perf_counter(), [], [], [], False
-    with lab._gate(report):
+    total = spec.members * spec.epochs
+    with engine.job(report):
         for seed in range(spec.members):
-            r = lab._train_one(spec.design(seed), fd, report, seed * spec.epochs, f"#{seed} ")
+            r = lab.train_on_split(spec.design(seed), fd, part(report, seed * spec.epochs, total, f"#{seed} "))
             probs.append(r.val_pred)
             a, lo = _scores(r.val_pred, fd.y_val)
             acc.append(a)
@@ -208,13 +200,9 @@ class SearchSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "images", lab.check_images(self.images))
-        object.__setattr__(self, "trials", _whole("the number of trials", self.trials, 2, 12))
-        object.__setattr__(self, "epochs", _whole("epochs", self.epochs, 1, lab.MAX_EPOCHS))
-        object.__setattr__(self, "seed", _whole("the search seed", self.seed, 0, 999))
-
-    @property
-    def fit(self) -> FitSpec:
-        return FitSpec(epochs=self.trials * self.epochs)
+        object.__setattr__(self, "trials", within("rs_trials", self.trials, "the number of trials"))
+        object.__setattr__(self, "epochs", within("rs_epochs", self.epochs, "epochs"))
+        object.__setattr__(self, "seed", within("rs_seed", self.seed, "the search seed"))
 
 
 def sample_trials(spec: SearchSpec) -> list[tuple[float, int]]:
@@ -254,9 +242,11 @@ def run_search(spec: SearchSpec, report: Reporter | None = None) -> SearchResult
     fd = lab.fashion_split(spec.images)
     pairs = sample_trials(spec)
     start, acc, loss, diverged = time.perf_counter(), [], [], False
-    with lab._gate(report):
+    total = spec.trials * spec.epochs
+    with engine.job(report):
         for i, (lr, units) in enumerate(pairs):
-            r = lab._train_one(trial_design(spec, lr, units), fd, report, i * spec.epochs, f"#{i + 1} ")
+            trial = trial_design(spec, lr, units)
+            r = lab.train_on_split(trial, fd, part(report, i * spec.epochs, total, f"#{i + 1} "))
             acc.append(r.history["val_accuracy"][-1])
             loss.append(r.history["val_loss"][-1])
             diverged |= r.diverged

@@ -22,40 +22,33 @@ import keras
 import numpy as np
 
 from lib.core import engine
-from lib.core.device import DEVICE
-from lib.core.fashion import SPLIT_SEED, SUBSAMPLE_SEED, TOTAL_IMAGES, VAL_FRACTION, FashionData, split_dataset  # noqa: F401
+from lib.core.controls import Control, check_in
+from lib.core.device import DEVICE  # noqa: F401  (the bench prints where it trains)
+from lib.core.fashion import SUBSAMPLE_SEED, TOTAL_IMAGES, VAL_FRACTION, FashionData, split_dataset  # noqa: F401
 from lib.core.fashion import fashion_split as course_split
-from lib.core.specs import ACTIVATIONS, OPTIMIZERS, DataSpec, FitSpec, LayerSpec, ModelSpec, OptimizerSpec, RunSpec
+from lib.core.models import build_model
+from lib.core.specs import DataSpec, FitSpec, LayerSpec, ModelSpec, OptimizerSpec, RunSpec, check, number, whole
+from lib.lessons.design.controls import CONTROLS, DEFAULT_IMAGES, MAX_HIDDEN
 
 Reporter = Callable[[str, object], None]
 
-IMAGES_RANGE = (1_000, TOTAL_IMAGES)
-IMAGES_STEP = 1_000
-# Full size where a GPU makes it quick; a CPU server trains on a sixth by default.
-DEFAULT_IMAGES = TOTAL_IMAGES if DEVICE.kind == "GPU" else 10_000
-MAX_HIDDEN = 4
-UNITS_RANGE = (10, 500)
-BATCH_SIZES = (16, 32, 64, 128, 256)
-LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
-MAX_EPOCHS = 20
-MAX_SEEDS = 8
-COURSE_UNITS = 100
+# Every spec checks its values against the page's controls (``within``): it accepts exactly what the page offers.
+COURSE_UNITS = CONTROLS["ds_units1"].default  # the course's Dense(100)
+LEARNING_RATES = CONTROLS["ds_lr"].options
 
 
-def _check(cond: bool, message: str) -> None:
-    if not cond:
-        raise ValueError(message)
-
-
-def _whole(name: str, value: object, lo: int, hi: int) -> int:
-    """A whole number in [lo, hi] (a float like 5.0 from a URL is fine), else a readable ValueError."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    _check(ok and float(value).is_integer() and lo <= value <= hi, f"{name} must be a whole number from {lo} to {hi}")
-    return int(value)
+def within(key: str, value: object, name: str) -> int | float:
+    """``value`` if the control ``key`` can hold it (whole or not, as the control is), else a readable ValueError."""
+    c: Control = CONTROLS[key]
+    if c.kind in ("select", "radio"):
+        return check_in(c, value, name)
+    if c.whole:
+        return whole(value, name, c.lo, c.hi)
+    return number(value, name, c.lo, c.hi, digits=4)
 
 
 def check_images(images: object) -> int:
-    return _whole("the number of images", images, *IMAGES_RANGE)
+    return within("fm_images", images, "the number of images")
 
 
 # =========================================================================== data
@@ -94,9 +87,8 @@ class Hidden:
     activation: str = "relu"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "units", _whole("units", self.units, 1, 1024))
-        _check(self.activation in ACTIVATIONS, f"unknown activation {self.activation!r}; "
-                                               f"choose one of {', '.join(ACTIVATIONS)}")
+        object.__setattr__(self, "units", within("ds_units1", self.units, "units"))
+        within("ds_act1", self.activation, "the activation")
 
 
 @dataclass(frozen=True)
@@ -122,19 +114,18 @@ class DesignSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "images", check_images(self.images))
-        _check(len(self.hidden) <= MAX_HIDDEN, f"at most {MAX_HIDDEN} hidden layers")
-        _check(all(isinstance(h, Hidden) for h in self.hidden), "hidden layers must be Hidden(units, activation)")
-        _check(isinstance(self.dropout, int | float) and 0.0 <= self.dropout <= 0.9,
-               "the dropout rate must be between 0 and 0.9")
-        object.__setattr__(self, "dropout", round(float(self.dropout), 4))
-        _check(self.optimizer in OPTIMIZERS, f"unknown optimizer {self.optimizer!r}; choose one of {OPTIMIZERS}")
-        lr = self.learning_rate
-        _check(isinstance(lr, int | float) and math.isfinite(lr) and 0 < lr <= 10,
-               "the learning rate must be a number in (0, 10]")
-        object.__setattr__(self, "learning_rate", float(lr))
-        object.__setattr__(self, "epochs", _whole("epochs", self.epochs, 1, 50))
-        object.__setattr__(self, "batch_size", _whole("the batch size", self.batch_size, 1, 4096))
-        object.__setattr__(self, "seed", _whole("the seed", self.seed, 0, 999))
+        check(isinstance(self.hidden, tuple) and len(self.hidden) <= MAX_HIDDEN, f"at most {MAX_HIDDEN} hidden layers")
+        check(all(isinstance(h, Hidden) for h in self.hidden), "hidden layers must be Hidden(units, activation)")
+        object.__setattr__(self, "dropout", within("ds_dropout", self.dropout, "the dropout rate"))
+        check(isinstance(self.batchnorm, bool), "batchnorm must be True or False")
+        within("ds_opt", self.optimizer, "the optimizer")
+        # Any rate up to the page's largest choice: the random search draws its own rates.
+        lr = number(self.learning_rate, "the learning rate", 0.0, max(LEARNING_RATES), digits=12)
+        check(lr > 0, "the learning rate must be above 0")
+        object.__setattr__(self, "learning_rate", lr)
+        object.__setattr__(self, "epochs", within("ds_epochs", self.epochs, "epochs"))
+        object.__setattr__(self, "batch_size", within("ds_batch", self.batch_size, "the batch size"))
+        object.__setattr__(self, "seed", within("ds_seed", self.seed, "the seed"))
 
     def layers(self) -> tuple[LayerSpec, ...]:
         """The engine's hidden-layer list: Dense, then BatchNormalization, then Dropout, per layer."""
@@ -156,11 +147,6 @@ class DesignSpec:
             fit=FitSpec(epochs=self.epochs, batch_size=self.batch_size, validation_split=VAL_FRACTION,
                         seed=self.seed, path="fast"),
         )
-
-    @property
-    def fit(self) -> FitSpec:
-        """For ``ui.train``'s progress bar."""
-        return FitSpec(epochs=self.epochs, batch_size=self.batch_size)
 
 
 @dataclass(frozen=True)
@@ -204,7 +190,7 @@ def counted_params(spec: DesignSpec, image_shape: tuple[int, int] = (28, 28), n_
 def build(spec: DesignSpec, image_shape: tuple[int, int] = (28, 28), n_classes: int = 10) -> keras.Model:
     """The Keras model the engine trains for ``spec`` (the reshape variant takes 784 columns)."""
     shape = image_shape if spec.flatten else (image_shape[0] * image_shape[1],)
-    return engine.build_model(spec.run_spec().model, shape, "multiclass", n_classes)
+    return build_model(spec.run_spec().model, shape, "multiclass", n_classes)
 
 
 @dataclass(frozen=True)
@@ -260,31 +246,20 @@ def _engine_split(spec: DesignSpec, fd: FashionData) -> engine.Split:
     return engine.Split(xt, fd.y_train, xv, fd.y_val, "multiclass", len(fd.class_names))
 
 
-def _train_one(spec: DesignSpec, fd: FashionData, report: Reporter | None, step0: int = 0,
-               prefix: str = "") -> TrainResult:
-    """Train on an already held gate slot. ``step0``/``prefix`` place this run inside a longer job's progress."""
-    rs = spec.run_spec()
+def train_on_split(spec: DesignSpec, fd: FashionData, report: Reporter | None = None) -> TrainResult:
+    """One network on the course's split, through the engine (inside the caller's job, if any).
 
-    def relay(kind: str, payload: object) -> None:
-        if report is not None and kind == "epoch":
-            epoch, logs = payload  # type: ignore[misc]
-            report("epoch", (step0 + epoch, {f"{prefix}{k}": v for k, v in logs.items()}))
-
-    r = engine.train_on(rs, _engine_split(spec, fd), relay, notice=fd.notice)
+    A job that trains several networks gives each a ``lib.core.progress.part`` of its reporter.
+    """
+    r = engine.train_on(spec.run_spec(), _engine_split(spec, fd), report, notice=fd.notice)
     return TrainResult(history=r.history, val_pred=np.asarray(r.val_pred, np.float32), y_val=np.asarray(fd.y_val),
                        param_count=r.param_count, seconds=r.seconds, device=r.device, diverged=r.diverged,
                        notice=fd.notice)
 
 
-def _gate(report: Reporter | None) -> object:
-    return engine.gate_slot(report)
-
-
 def train_design(spec: DesignSpec, report: Reporter | None = None) -> TrainResult:
-    """The designer's network on the course's split; ``report`` gets ("epoch", (i, logs)) per epoch."""
-    fd = fashion_split(spec.images)
-    with _gate(report):
-        return _train_one(spec, fd, report)
+    """The designer's network on the course's split; ``report`` gets the engine's progress events."""
+    return train_on_split(spec, fashion_split(spec.images), report)
 
 
 UNIFORM_LOSS = math.log(10)  # cross-entropy of a uniform guess over ten classes
@@ -319,10 +294,3 @@ def misclassified(result: TrainResult, limit: int = 15) -> np.ndarray:
     wrong = np.flatnonzero((pred != result.y_val) & (pred >= 0))
     confidence = result.val_pred[wrong, pred[wrong]]
     return wrong[np.argsort(-confidence, kind="stable")][:limit]
-
-
-def fmt(value: float, digits: int = 4) -> str:
-    """A number as the page prints it; NaN/inf spelled out."""
-    if not math.isfinite(value):
-        return "—" if math.isnan(value) else str(value)
-    return f"{round(value, digits) + 0.0:.{digits}f}"

@@ -2,9 +2,9 @@
 
 Training goes through the shared engine's real ``model.fit`` path (pooled, already
 traced models; the same seeded initial weights and batches as the generated code).
-The trained weights, and the optimizer state a callback copies at the end of
-``fit``, are then put into a freshly built model with stable layer names, which is
-saved as ``.keras``, as weights only (``.weights.h5``) and in the legacy ``.h5``
+Before the trained model returns to the pool (``engine.train_on(..., use=...)``), its
+weights and optimizer state are put into a freshly built model with stable layer
+names, which is saved as ``.keras``, as weights only (``.weights.h5``) and in the legacy ``.h5``
 format inside a private temporary folder; the ``.keras`` file is loaded back with
 ``load_model(..., safe_mode=True)`` and both models predict the validation images.
 
@@ -16,7 +16,6 @@ No Streamlit here.
 from __future__ import annotations
 
 import functools
-import math
 import os
 import time
 from collections.abc import Callable
@@ -26,39 +25,31 @@ import keras
 import numpy as np
 
 from lib.core import engine
-from lib.core.fashion import SPLIT_SEED, SUBSAMPLE_SEED, TOTAL_IMAGES, VAL_FRACTION, fashion_split  # noqa: F401
+from lib.core.controls import check_in
+from lib.core.fashion import TOTAL_IMAGES, VAL_FRACTION, fashion_split
 from lib.core.fashion import FashionData as FashionSplit
 from lib.core.models import layer_seed, output_seed
-from lib.core.specs import DataSpec, FitSpec, LayerSpec, ModelSpec, OptimizerSpec, RunSpec
+from lib.core.specs import DataSpec, FitSpec, LayerSpec, ModelSpec, OptimizerSpec, RunSpec, check, number, whole
 from lib.lessons.saving import files, models
+from lib.lessons.saving.controls import CONTROLS, SAMPLES
 
 Reporter = Callable[[str, object], None]
 
-IMAGE_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000)
-DEFAULT_IMAGES = 2_000  # 1600 training, 400 validation images: a retrain takes about a second on a CPU
-UNITS_RANGE = (10, 300)
-DEFAULT_UNITS = 100  # the course's Dense(100, activation="relu")
-DEFAULT_DROPOUT = 0.3  # the course's Dropout(0.3)
-EPOCHS_RANGE = (1, 20)
-DEFAULT_EPOCHS = 5
+# Ranges and choices of the page's controls, from the lesson's control table: the spec accepts exactly these.
+DEFAULT_IMAGES = CONTROLS["sv_images"].default  # 1600 training, 400 validation images: a retrain takes about a second
+UNITS_RANGE = CONTROLS["sv_units"].range
+DEFAULT_UNITS = CONTROLS["sv_units"].default  # the course's Dense(100, activation="relu")
+DROPOUT_RANGE = CONTROLS["sv_dropout"].range
+DEFAULT_DROPOUT = CONTROLS["sv_dropout"].default  # the course's Dropout(0.3)
+EPOCHS_RANGE = CONTROLS["sv_epochs"].range
+DEFAULT_EPOCHS = CONTROLS["sv_epochs"].default
+SEED_RANGE = CONTROLS["sv_seed"].range
 BATCH_SIZE = 32
 LEARNING_RATE = 0.001  # Adam's default, the course's optimizer="adam"
 MODEL_NAME = "fashion_mlp"
 FILENAMES = {"keras": f"{MODEL_NAME}.keras", "weights": f"{MODEL_NAME}.weights.h5", "h5": f"{MODEL_NAME}.h5"}
-FORMATS = tuple(FILENAMES)
-COUNT_CHOICES = (4, 8, 12, 16)
-
-
-def _check(cond: bool, message: str) -> None:
-    if not cond:
-        raise ValueError(message)
-
-
-def _whole(name: str, value: object, lo: int, hi: int) -> int:
-    """A whole number in [lo, hi] (5.0 from a URL is fine), else a readable ValueError."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    _check(ok and float(value).is_integer() and lo <= value <= hi, f"{name} must be a whole number from {lo} to {hi}")
-    return int(value)
+FORMATS = CONTROLS["sv_format"].options
+check(FORMATS == tuple(FILENAMES), "the format control must list the files this module saves")
 
 
 # =========================================================================== data
@@ -66,8 +57,8 @@ def _whole(name: str, value: object, lo: int, hi: int) -> int:
 
 def data_split(images: int) -> FashionSplit:
     """``images`` random training images, split with ``train_test_split(test_size=0.2, random_state=42)``."""
-    _check(images in IMAGE_CHOICES or images == TOTAL_IMAGES,
-           f"the number of images must be one of {', '.join(str(c) for c in IMAGE_CHOICES)}")
+    if images != TOTAL_IMAGES:
+        check_in(CONTROLS["sv_images"], images, "the number of images")
     return fashion_split(images)
 
 
@@ -88,14 +79,11 @@ class SavingSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check(self.images in IMAGE_CHOICES, "the number of images must be one of "
-                                             f"{', '.join(str(c) for c in IMAGE_CHOICES)}")
-        object.__setattr__(self, "units", _whole("units", self.units, *UNITS_RANGE))
-        ok = isinstance(self.dropout, int | float) and math.isfinite(self.dropout) and 0.0 <= self.dropout <= 0.5
-        _check(ok, "the dropout rate must be between 0 and 0.5")
-        object.__setattr__(self, "dropout", round(float(self.dropout), 4))
-        object.__setattr__(self, "epochs", _whole("epochs", self.epochs, *EPOCHS_RANGE))
-        object.__setattr__(self, "seed", _whole("the seed", self.seed, 0, 999))
+        check_in(CONTROLS["sv_images"], self.images, "the number of images")
+        object.__setattr__(self, "units", whole(self.units, "units", *UNITS_RANGE))
+        object.__setattr__(self, "dropout", number(self.dropout, "the dropout rate", *DROPOUT_RANGE, digits=4))
+        object.__setattr__(self, "epochs", whole(self.epochs, "epochs", *EPOCHS_RANGE))
+        object.__setattr__(self, "seed", whole(self.seed, "the seed", *SEED_RANGE))
 
     def layers(self) -> tuple[LayerSpec, ...]:
         hidden = (LayerSpec("dense", units=self.units, activation="relu"),)
@@ -110,11 +98,6 @@ class SavingSpec:
             fit=FitSpec(epochs=self.epochs, batch_size=BATCH_SIZE, validation_split=VAL_FRACTION, seed=self.seed,
                         path="fit"),
         )
-
-    @property
-    def fit(self) -> FitSpec:
-        """For ``ui.train``'s progress bar."""
-        return FitSpec(epochs=self.epochs, batch_size=BATCH_SIZE)
 
 
 def build_model(spec: SavingSpec, image_shape: tuple[int, int] = (28, 28), n_classes: int = 10) -> keras.Model:
@@ -134,18 +117,6 @@ def build_model(spec: SavingSpec, image_shape: tuple[int, int] = (28, 28), n_cla
 def compile_model(model: keras.Model) -> None:
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE, name="adam"),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-
-
-class KeepOptimizerState(keras.callbacks.Callback):
-    """Copies the optimizer's variables when ``fit`` ends: the pooled model goes back to the pool,
-    but its Adam moments belong in the saved file."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: list[np.ndarray] = []
-
-    def on_train_end(self, logs: dict | None = None) -> None:
-        self.values = [np.array(v.numpy()) for v in self.model.optimizer.variables]
 
 
 def restore_optimizer(model: keras.Model, values: list[np.ndarray]) -> bool:
@@ -213,34 +184,57 @@ def _read(path: str) -> bytes:
         return fh.read()
 
 
+@dataclass
+class _Saved:
+    """What ``save_trained`` made of the trained model, before it went back to the pool."""
+
+    raw: dict[str, bytes]  # file bytes per format
+    before: np.ndarray  # predict() of the model that was saved
+    after: np.ndarray  # predict() of the model loaded back from the .keras file
+    evaluation: dict[str, float]
+    info: models.ModelInfo
+    optimizer_restored: bool
+    seconds: float
+
+
+def save_trained(spec: SavingSpec, split: FashionSplit, trained: keras.Model) -> _Saved:
+    """The trained weights and optimizer state in a model with stable names, saved three ways and loaded back.
+
+    Runs on the engine's trained model before it returns to the pool (``train_on(..., use=...)``),
+    so the Adam moments that belong in the file are still the trained ones.
+    """
+    start = time.perf_counter()
+    model = build_model(spec, split.image_shape, len(split.class_names))
+    compile_model(model)
+    model.set_weights(trained.get_weights())
+    restored = restore_optimizer(model, [np.array(v.numpy()) for v in trained.optimizer.variables])
+    before = model.predict(split.x_val, verbose=0)
+    with files.private_folder("train") as folder:
+        paths = save_all(model, folder)
+        raw = {fmt: _read(path) for fmt, path in paths.items()}
+        loaded = keras.models.load_model(paths["keras"], safe_mode=True)
+    after = loaded.predict(split.x_val, verbose=0)
+    evaluation = loaded.evaluate(split.x_val, split.y_val, verbose=0, return_dict=True)
+    info = models.describe(loaded)
+    return _Saved(raw, before, after, {k: float(v) for k, v in evaluation.items()}, info, restored,
+                  time.perf_counter() - start)
+
+
 def train_and_save(spec: SavingSpec, report: Reporter | None = None) -> SavedRun:
-    """Train through the engine, save three ways, load the .keras file back, predict; ``report`` gets epochs."""
+    """Train through the engine, save three ways, load the .keras file back, predict; ``report`` gets progress."""
     split = data_split(spec.images)
-    keep = KeepOptimizerState()
     esplit = engine.Split(split.x_train, split.y_train, split.x_val, split.y_val, "multiclass",
                           len(split.class_names))
-    with engine.gate_slot(report):
-        run = engine.train_on(spec.run_spec(), esplit, report, callbacks=[keep], notice=split.notice)
-        start = time.perf_counter()
-        model = build_model(spec, split.image_shape, len(split.class_names))
-        compile_model(model)
-        model.set_weights(run.weights)
-        restored = restore_optimizer(model, keep.values)
-        before = model.predict(split.x_val, verbose=0)
-        with files.private_folder("train") as folder:
-            paths = save_all(model, folder)
-            raw = {fmt: _read(path) for fmt, path in paths.items()}
-            loaded = keras.models.load_model(paths["keras"], safe_mode=True)
-        after = loaded.predict(split.x_val, verbose=0)
-        evaluation = loaded.evaluate(split.x_val, split.y_val, verbose=0, return_dict=True)
-        info = models.describe(loaded)
-        save_seconds = time.perf_counter() - start
+    run = engine.train_on(spec.run_spec(), esplit, report, notice=split.notice,
+                          use=lambda trained: save_trained(spec, split, trained))
+    saved: _Saved = run.used
+    raw = saved.raw
     keras_file = files.read_keras_file(raw["keras"])
     h5_rows, h5_attrs = files.h5_tree(raw["h5"])
     trees = {"keras": keras_file.weights, "weights": files.h5_tree(raw["weights"])[0], "h5": h5_rows}
     config_bytes = {"keras": sum(e.size for e in keras_file.entries if e.name.endswith(".json")), "weights": 0,
                     "h5": files.h5_attr_bytes(raw["h5"])}
-    diff = np.abs(np.asarray(before, np.float64) - np.asarray(after, np.float64))
+    diff = np.abs(np.asarray(saved.before, np.float64) - np.asarray(saved.after, np.float64))
     return SavedRun(
         history=run.history,
         keras_bytes=raw["keras"],
@@ -249,15 +243,15 @@ def train_and_save(spec: SavingSpec, report: Reporter | None = None) -> SavedRun
         trees=trees,
         h5_attrs=h5_attrs,
         parts={fmt: file_parts(len(raw[fmt]), trees[fmt], config_bytes[fmt], fmt) for fmt in FORMATS},
-        info=info,
-        probabilities=np.asarray(after, np.float32),
+        info=saved.info,
+        probabilities=np.asarray(saved.after, np.float32),
         y_val=np.asarray(split.y_val),
-        identical=bool(np.array_equal(before, after, equal_nan=True)),
+        identical=bool(np.array_equal(saved.before, saved.after, equal_nan=True)),
         max_diff=float(np.nanmax(diff)) if np.isfinite(diff).any() else float("nan"),
-        evaluation={k: float(v) for k, v in evaluation.items()},
-        optimizer_restored=restored,
+        evaluation=saved.evaluation,
+        optimizer_restored=saved.optimizer_restored,
         seconds=run.seconds,
-        save_seconds=save_seconds,
+        save_seconds=saved.seconds,
         device=run.device,
         diverged=run.diverged,
         notice=split.notice,
@@ -308,7 +302,6 @@ def sample_rows(n_val: int, first: int, count: int) -> np.ndarray:
 # =========================================================================== files to try the upload checks with
 
 
-SAMPLES = ("none", "own", "lambda", "not_zip", "no_config", "too_big", "legacy_h5")
 
 
 @functools.lru_cache(maxsize=1)
@@ -360,12 +353,5 @@ def sample_file(kind: str, own: bytes) -> tuple[str, bytes]:
 def open_upload(data: bytes, filename: str, images: int, session: str = "") -> models.UploadResult:
     """An uploaded (or sample) file checked, loaded in safe mode and run on this page's validation images."""
     split = data_split(images)
-    with engine.gate_slot():  # predicting with a learner's model is work like training
+    with engine.job():  # predicting with a learner's model is work like training
         return models.open_upload(data, filename, split.x_val, split.y_val, len(split.class_names), session)
-
-
-def fmt(value: float, digits: int = 4) -> str:
-    """A number as the page prints it; NaN/inf spelled out."""
-    if not math.isfinite(value):
-        return "—" if math.isnan(value) else str(value)
-    return f"{round(value, digits) + 0.0:.{digits}f}"

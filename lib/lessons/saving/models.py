@@ -2,7 +2,7 @@
 
 ``describe`` turns any Keras model into plain data (``model_to_dot``'s graph without
 Graphviz, ``model.summary()`` as text, parameter counts); ``open_upload`` takes an
-uploaded file through ``saving_files``' checks and safe loading, then predicts the
+uploaded file through ``lib.lessons.saving.files``' checks and safe loading, then predicts the
 page's validation images with it. No Streamlit here.
 """
 

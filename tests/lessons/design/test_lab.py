@@ -1,4 +1,4 @@
-"""lib/design_lab.py, design_compare.py and design_further.py, and the scripts lib/codegen/design.py writes.
+"""lib/lessons/design (lab.py, compare.py, further.py), and the scripts lib/lessons/design/code.py writes.
 
 The generated scripts are executed (with ``keras.datasets.fashion_mnist.load_data``
 served from the local copy instead of the network) and their numbers compared
@@ -7,8 +7,6 @@ with lib's, so the code a learner copies is the code behind the page's numbers.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 
 import keras
@@ -17,11 +15,13 @@ import pytest
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import train_test_split
 
-from lib.core import data
+from lib.core import data, engine
+from lib.core.progress import Progress
 from lib.lessons.design import code as codegen
 from lib.lessons.design import compare as sr
 from lib.lessons.design import further as fur
 from lib.lessons.design import lab
+from tests.shown_code import run_shown_code
 
 IMAGES = 1000  # 800 training and 200 validation images: seconds, not minutes
 FD = lab.fashion_split(IMAGES)
@@ -40,13 +40,7 @@ def local_fashion(monkeypatch):
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", load_data)
 
 
-def run(code: str) -> tuple[dict, str]:
-    """Execute a generated script; return its variables and what it printed."""
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102  (our own generated code)
-    return namespace, out.getvalue()
+run = run_shown_code  # execute a generated script; its variables and what it printed
 
 
 def close(a, b, tol: float = 2e-4) -> None:
@@ -242,3 +236,25 @@ def test_search_code_matches_lib():
     assert [(r["learning_rate"], r["units"]) for r in ns["rows"]] == result.trials == fur.sample_trials(spec)
     close([r["val_accuracy"] for r in ns["rows"]], result.val_acc)
     assert all(1e-4 <= lr <= 1e-2 and units in fur.UNIT_CHOICES for lr, units in result.trials)
+
+
+# --------------------------------------------------------------------------- one training API
+
+
+@pytest.mark.parametrize("train", [
+    lambda report: lab.train_design(lab.DesignSpec(images=IMAGES, epochs=1), report),
+    lambda report: sr.run_compare(sr.CompareSpec(images=IMAGES, seeds=1, epochs=1), report),
+    lambda report: fur.run_batchnorm(fur.BatchNormSpec(images=IMAGES, depth=1, epochs=1), report),
+    lambda report: fur.run_ensemble(fur.EnsembleSpec(images=IMAGES, members=2, epochs=1), report),
+    lambda report: fur.run_search(fur.SearchSpec(images=IMAGES, trials=2, epochs=1), report),
+], ids=["design", "compare", "batchnorm", "ensemble", "search"])
+def test_training_goes_through_the_engine_and_counts_the_whole_job(train):
+    events = []
+    admitted, takes = engine.GATE.admitted, engine.POOL.takes
+    train(lambda kind, payload: events.append((kind, payload)))
+    assert engine.GATE.admitted == admitted + 1  # one slot for the whole job, however many networks
+    assert engine.POOL.takes > takes
+    progress = [p for kind, p in events if kind == "progress"]
+    assert progress and all(isinstance(p, Progress) and p.unit == "epoch" for p in progress)
+    assert [p.done for p in progress] == list(range(1, progress[0].total + 1))  # one bar from 1 to the job's total
+    assert {p.total for p in progress} == {len(progress)}

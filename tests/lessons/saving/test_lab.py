@@ -1,4 +1,4 @@
-"""lib/saving_lab.py and lib/saving_files.py, and the scripts lib/codegen/saving.py writes.
+"""lib/lessons/saving (lab.py, files.py, models.py), and the scripts lib/lessons/saving/code.py writes.
 
 The generated scripts are executed (``keras.datasets.fashion_mnist.load_data`` served
 from the local copy) in a temporary working folder, and their numbers and files
@@ -7,7 +7,6 @@ compared with lib's. Bad uploads are made here, in tmp_path, one per refusal.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
@@ -20,9 +19,11 @@ import numpy as np
 import pytest
 from sklearn.model_selection import train_test_split
 
-from lib.core import data
+from lib.core import data, engine
+from lib.core.numbers import fmt as shown
 from lib.lessons.saving import code as codegen
 from lib.lessons.saving import files, lab, models
+from tests.shown_code import run_shown_code
 
 IMAGES = 1000  # 800 training and 200 validation images
 SPEC = lab.SavingSpec(images=IMAGES, units=20, dropout=0.2, epochs=2, seed=3)
@@ -56,16 +57,12 @@ def script_dir(tmp_path_factory, saved):
 
 def run_in(folder, code: str) -> tuple[dict, str]:
     """Execute a generated script in ``folder``; return its variables and what it printed."""
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
     cwd = os.getcwd()
     os.chdir(folder)
     try:
-        with contextlib.redirect_stdout(out):
-            exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102  (our own generated code)
+        return run_shown_code(code)
     finally:
         os.chdir(cwd)
-    return namespace, out.getvalue()
 
 
 def close(a, b, tol: float = 2e-4) -> None:
@@ -156,6 +153,19 @@ def test_the_saved_weights_and_optimizer_state_are_the_trained_ones(saved):
     assert {r.path for r in saved.trees["h5"]} >= {"model_weights/hidden/fashion_mlp/hidden/kernel",
                                                    "optimizer_weights"}
     assert dict(saved.h5_attrs)["backend"] == "tensorflow"
+
+
+def test_training_and_predicting_go_through_the_engine(saved):
+    events = []
+    admitted, takes = engine.GATE.admitted, engine.POOL.takes
+    run = lab.train_and_save(lab.SavingSpec(images=IMAGES, units=10, epochs=2, seed=1),
+                             lambda kind, payload: events.append((kind, payload)))
+    assert engine.GATE.admitted == admitted + 1 and engine.POOL.takes == takes + 1
+    assert run.optimizer_restored and run.identical
+    assert [(p.done, p.total, p.unit) for kind, p in events if kind == "progress"] == [(1, 2, "epoch"), (2, 2, "epoch")]
+    admitted = engine.GATE.admitted
+    lab.open_upload(saved.keras_bytes, "m.keras", IMAGES, "api")  # predicting with an uploaded model holds a slot
+    assert engine.GATE.admitted == admitted + 1
 
 
 def test_same_spec_same_numbers(saved):
@@ -395,7 +405,7 @@ def test_helpers():
     p, logits = models.as_probabilities(np.array([[1.0, 3.0]]))
     assert logits and np.argmax(p) == 1
     assert models.shape_text((None, 784)) == "(None, 784)" and models.shape_text((5,)) == "(5,)"
-    assert lab.fmt(float("nan")) == "—" and lab.fmt(0.12345) == "0.1235"
+    assert shown(float("nan")) == "—" and shown(0.12345) == "0.1235"  # as the page prints its numbers
     with pytest.raises(ValueError, match="unknown sample"):
         lab.sample_file("bogus", b"")
 

@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 
+from lib.core.numbers import fmt
 from lib.lessons.saving import files, lab
 from tests.apptest import texts
 
@@ -38,7 +39,7 @@ def test_numbers_and_code_follow_the_controls(page, own_run):
     at = page("saving", "en", **SMALL)
     run = own_run
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Validation accuracy"] == lab.fmt(run.final["val_accuracy"])
+    assert metrics["Validation accuracy"] == fmt(run.final["val_accuracy"])
     assert metrics["Trainable parameters"] == f"{784 * 20 + 20 + 20 * 10 + 10:,}"
     assert metrics["Loaded: evaluate() accuracy"] == metrics["Trained: last val_accuracy"]
     assert any("bit for bit" in s.value for s in at.success)
