@@ -8,6 +8,8 @@ from lib.lessons.autodiff import code, lab
 from lib.lessons.autodiff import figures as figs
 from lib.lessons.autodiff.controls import CONTROLS as C
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 
 def num(value: float | None, digits: int = 4) -> str:
     """A number as the page prints it; a missing gradient prints as ``None``, as Python prints it."""

@@ -14,6 +14,8 @@ from lib.lessons.design import figures as figs
 from lib.lessons.design import further as fur
 from lib.lessons.design.controls import CONTROLS as C
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def summary_for(spec: lab.DesignSpec, shape: tuple[int, int]) -> tuple[list[lab.KerasRow], int]:

@@ -9,6 +9,8 @@ from lib.lessons.home.code import matmul_code
 from lib.lessons.home.controls import CONTROLS as C
 from lib.lessons.home.figures import EVENTS, timeline
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 st.title(t("home.title"))
 st.markdown(t("home.intro"))
 

@@ -10,6 +10,8 @@ from lib.lessons.layers import figures as figs
 from lib.lessons.layers import functional as fn
 from lib.lessons.layers.controls import CONTROLS as C
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 shape_text = lab.shape_text
 
 

@@ -10,6 +10,8 @@ from lib.lessons.linear import code, lab
 from lib.lessons.linear import figures as figs
 from lib.lessons.linear.controls import CONTROLS as C
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 
 def num(value: float, digits: int = 4) -> str:
     """A number as the code prints it with ``:.{digits}f`` (inf and nan as Python writes them)."""

@@ -11,6 +11,8 @@ from lib.lessons.regression import figures as figs
 from lib.lessons.regression.controls import CONTROLS as C
 from lib.lessons.regression.training import fmt_loss
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 
 def bold(key: str, **values: object) -> None:
     st.markdown(f"**{t(key, **values)}**")

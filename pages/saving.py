@@ -14,6 +14,8 @@ from lib.lessons.saving import code, files, lab, models
 from lib.lessons.saving import figures as figs
 from lib.lessons.saving.controls import CONTROLS as C
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 SESSION_TAG, UPLOAD_MEMO = "_sv_session", "_sv_upload_result"  # per-session state, never in the URL
 
 

@@ -10,6 +10,8 @@ from lib.lessons.tensors import lab
 from lib.lessons.tensors.controls import CONTROLS as C
 from lib.lessons.tensors.figures import sample_histogram
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 
 def bold(key: str, **values: object) -> None:
     st.markdown(f"**{t(key, **values)}**")

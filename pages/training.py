@@ -8,6 +8,8 @@ from lib.lessons.training import code, lab
 from lib.lessons.training import figures as figs
 from lib.lessons.training.controls import CONTROLS as C
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 fmt_grad = lab.fmt_grad
 
 
