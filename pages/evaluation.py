@@ -1,18 +1,27 @@
 import math
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib.core import ui
+from lib.core import numbers, ui
+from lib.core.controls import Control
 from lib.core.i18n import t
 from lib.lessons.evaluation import code, lab
 from lib.lessons.evaluation import figures as figs
 from lib.lessons.evaluation import keras_metrics as kc
 from lib.lessons.evaluation import segmentation as seg
+from lib.lessons.evaluation.controls import CONTROLS as C
 
-fmt, pct = lab.fmt, lab.pct
+pct = lab.pct
 MAX_PINS = 6
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    """A metric as the page prints it (three decimals unless asked); an undefined one as a dash."""
+    return numbers.fmt(value, digits)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -33,6 +42,12 @@ def keras_for(spec: lab.ScoreSpec, num_thresholds: int, _run: lab.ScoreRun) -> k
 @st.cache_data(max_entries=256, show_spinner=False)
 def seg_for(gt_text: str, pred_text: str) -> seg.SegResult:
     return seg.seg_metrics(seg.decode(gt_text), seg.decode(pred_text))
+
+
+def named(c: Control, name: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A choice's ``format_func``: every option named now, in this run's language (a test that
+    reads the widget later, outside the run, sees the same words)."""
+    return {option: name(option) for option in c.options}.__getitem__
 
 
 def wrong(error: ValueError) -> None:
@@ -59,24 +74,21 @@ st.markdown(t("evaluation.s1_text"))
 
 c = st.columns(3, gap="medium")
 with c[0].container(border=True):
-    dataset = ui.select("ev_data", t("evaluation.lbl_data"), lab.DATASETS, "cancer",
-                        format_func=lambda d: t(f"evaluation.data.{d}"))
-    overlap, positive = 0.5, 0
+    dataset = ui.control(C["ev_data"], format_func=named(C["ev_data"], lambda d: t(f"evaluation.data.{d}")))
+    overlap, positive = C["ev_overlap"].default, C["ev_pos"].default
     if dataset == "toy":
-        overlap = ui.slider("ev_overlap", t("evaluation.lbl_overlap"), 0.0, 1.0, 0.5, 0.05)
+        overlap = ui.control(C["ev_overlap"])
     elif dataset in ("digits", "fashion"):
-        positive = ui.select("ev_pos", t("evaluation.lbl_positive"), list(range(10)), 0,
-                             format_func=lambda k: class_name(dataset, k))
+        positive = ui.control(C["ev_pos"], format_func=named(C["ev_pos"], lambda k: class_name(dataset, k)))
     st.caption(t(f"evaluation.about.{dataset}"))
 with c[1].container(border=True):
-    drop = ui.slider("ev_drop", t("evaluation.lbl_drop"), *lab.DROP_RANGE, 0, 1, format="%d%%",
-                     help=t("evaluation.help_drop"))
-    seed = ui.number("ev_seed", t("evaluation.lbl_seed"), *lab.SEED_RANGE, 0, 1)
+    drop = ui.control(C["ev_drop"], format="%d%%")
+    seed = ui.control(C["ev_seed"])
 with c[2].container(border=True):
-    hidden = ui.select("ev_hidden", t("evaluation.lbl_hidden"), lab.HIDDEN_CHOICES, 8,
-                       format_func=lambda h: t("evaluation.hidden_none") if h == 0 else t("evaluation.hidden_n", n=h))
-    epochs = ui.slider("ev_epochs", t("evaluation.lbl_epochs"), *lab.EPOCH_RANGE, 20, 1)
-    lr = ui.select("ev_lr", t("evaluation.lbl_lr"), lab.LR_CHOICES, 0.01)
+    hidden = ui.control(C["ev_hidden"], format_func=named(C["ev_hidden"], lambda h: t("evaluation.hidden_none")
+                                                          if h == 0 else t("evaluation.hidden_n", n=h)))
+    epochs = ui.control(C["ev_epochs"])
+    lr = ui.control(C["ev_lr"])
 
 try:
     spec = lab.ScoreSpec(dataset=dataset, overlap=overlap, positive=positive, drop=drop, hidden=hidden,
@@ -134,9 +146,8 @@ if usable:
 st.header(t("evaluation.s3_header"), divider="gray")
 st.markdown(t("evaluation.s3_text"))
 ctrl = st.columns([3, 1], gap="large", vertical_alignment="bottom")
-threshold = ui.slider("ev_thr", t("evaluation.lbl_threshold"), 0.0, 1.0, 0.5, 0.01, container=ctrl[0])
-share = ui.toggle("ev_share", t("evaluation.lbl_share"), value=False, container=ctrl[1],
-                  help=t("evaluation.help_share"))
+threshold = ui.control(C["ev_thr"], ctrl[0])
+share = ui.control(C["ev_share"], ctrl[1])
 stats = lab.at_threshold(run.y_val, run.scores, threshold) if usable else None
 if stats is not None:
     left, right = st.columns([1.5, 1], gap="large")
@@ -172,9 +183,8 @@ if stats is not None:
 st.header(t("evaluation.s4_header"), divider="gray")
 st.markdown(t("evaluation.s4_text"))
 ctrl = st.columns([1, 1, 1.4], gap="medium", vertical_alignment="center")
-compare = ui.toggle("ev_cmp", t("evaluation.lbl_compare"), value=True, container=ctrl[0])
-noise_b = ui.slider("ev_bnoise", t("evaluation.lbl_noise"), *lab.NOISE_RANGE, 1.0, 0.1, container=ctrl[1],
-                    disabled=not compare, help=t("evaluation.help_noise"))
+compare = ui.control(C["ev_cmp"], ctrl[0])
+noise_b = ui.control(C["ev_bnoise"], ctrl[1], disabled=not compare)
 if "_ev_pins" not in st.session_state:
     st.session_state["_ev_pins"] = []
 pins: list[dict] = st.session_state["_ev_pins"]
@@ -265,7 +275,7 @@ if usable:
 # --------------------------------------------------------------------------- 6. Keras metrics agree
 st.header(t("evaluation.s6_header"), divider="gray")
 st.markdown(t("evaluation.s6_text"))
-nthr = ui.select("ev_nthr", t("evaluation.lbl_nthr"), kc.NUM_THRESHOLDS, kc.DEFAULT_THRESHOLDS)
+nthr = ui.control(C["ev_nthr"])
 if usable:
     check = keras_for(spec, nthr, run)
     table = pd.DataFrame({
@@ -295,8 +305,7 @@ if usable:
 # --------------------------------------------------------------------------- 7. segmentation metrics
 st.header(t("evaluation.s7_header"), divider="gray")
 st.markdown(t("evaluation.s7_text"))
-preset = ui.select("ev_seg", t("evaluation.lbl_preset"), list(seg.PRESETS), "missed",
-                   format_func=lambda p: t(f"evaluation.preset.{p}"))
+preset = ui.control(C["ev_seg"], format_func=named(C["ev_seg"], lambda p: t(f"evaluation.preset.{p}")))
 state = st.session_state["_ev_seg"] if "_ev_seg" in st.session_state else None
 if state is None or state["preset"] != preset:
     gt0, pred0 = (mask.copy() for mask in seg.PRESETS[preset])

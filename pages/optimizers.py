@@ -1,15 +1,22 @@
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib.core import ui
+from lib.core import numbers, ui
+from lib.core.controls import Control
 from lib.core.i18n import t
-from lib.core.specs import DEFAULT_LR, OPTIMIZERS
+from lib.core.numbers import fmt_lr
+from lib.core.specs import OPTIMIZERS
 from lib.lessons.optimizers import code, lab, race
 from lib.lessons.optimizers import figures as figs
+from lib.lessons.optimizers.controls import CONTROLS as C
 
-fmt, fmt_lr = lab.fmt, lab.fmt_lr
+fmt = partial(numbers.fmt, sci=True, undefined="nan")  # as Python prints a number that is not one
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
@@ -20,6 +27,12 @@ def path_for(spec: lab.PathSpec) -> lab.PathResult:
 @st.cache_data(max_entries=8, show_spinner=False)
 def grid_for(surface: str) -> tuple:
     return lab.surface_grid(surface)
+
+
+def named(c: Control, name: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A choice's ``format_func``: every option named now, in this run's language (a test that
+    reads the widget later, outside the run, sees the same words)."""
+    return {option: name(option) for option in c.options}.__getitem__
 
 
 def name_of(optimizer: str) -> str:
@@ -40,17 +53,13 @@ st.header(t("optimizers.s1_header"), divider="gray")
 st.markdown(t("optimizers.s1_text"))
 
 c = st.columns([1.2, 1, 1, 1, 1], gap="medium")
-surface_name = ui.select("sf_fn", t("optimizers.sf_fn"), lab.SURFACE_NAMES, "bowl",
-                         format_func=lambda s: t(f"optimizers.surface.{s}"), container=c[0])
-steps = ui.slider("sf_steps", t("optimizers.sf_steps"), 10, 500, 200, 10, container=c[1])
-momentum = ui.slider("sf_momentum", t("optimizers.sf_momentum"), 0.0, 0.99, 0.9, 0.01, container=c[2],
-                     help=t("optimizers.sf_momentum_help"))
+surface_name = ui.control(C["sf_fn"], c[0], format_func=named(C["sf_fn"], lambda s: t(f"optimizers.surface.{s}")))
+steps = ui.control(C["sf_steps"], c[1])
+momentum = ui.control(C["sf_momentum"], c[2])
 surface = lab.SURFACES[surface_name]
 # Start sliders per surface: each surface has its own window and its own sensible start.
-x0 = ui.slider(f"sf_x0_{surface_name}", t("optimizers.sf_x0"), *surface.x_range, surface.start[0],
-               surface.start_step, container=c[3])
-y0 = ui.slider(f"sf_y0_{surface_name}", t("optimizers.sf_y0"), *surface.y_range, surface.start[1],
-               surface.start_step, container=c[4])
+x0 = ui.control(C[f"sf_x0_{surface_name}"], c[3])
+y0 = ui.control(C[f"sf_y0_{surface_name}"], c[4])
 scale = "" if surface.scale == 1 else t("optimizers.sf_scaled", scale=f"{surface.scale:g}")
 st.markdown(t(f"optimizers.surface_note.{surface_name}", formula=surface.formula, scale=scale))
 
@@ -59,9 +68,8 @@ shown: list[str] = []
 cards = st.columns(len(OPTIMIZERS), gap="small")
 for column, name in zip(cards, OPTIMIZERS, strict=True):
     with column.container(border=True):
-        on = ui.toggle(f"sf_on_{name}", name_of(name), value=True)
-        exponent = ui.slider(f"sf_loglr_{name}", t("optimizers.sf_loglr"), -4.0, 1.0,
-                             lab.SURFACE_LR_EXPONENT[name], 0.1, format="%.1f")
+        on = ui.control(C[f"sf_on_{name}"])
+        exponent = ui.control(C[f"sf_loglr_{name}"], format="%.1f")
         lr = lab.lr_from_exponent(exponent)
         st.caption(t("optimizers.sf_lr_value", lr=fmt_lr(lr)))
     walk_specs[name] = lab.PathSpec(surface_name, lab.optimizer_spec(name, lr, momentum), (x0, y0), steps)
@@ -72,7 +80,7 @@ walks = {name: path_for(walk_specs[name]) for name in shown}
 if not walks:
     st.info(t("optimizers.sf_none"), icon="👆")
 else:
-    replay = ui.slider("sf_replay", t("optimizers.sf_replay"), 0, 100, 100, 5, format="%d%%")
+    replay = ui.control(C["sf_replay"], format="%d%%")
     at_step = round(replay / 100 * steps)
     xs, ys, zs = grid_for(surface_name)
     left, right = st.columns([1.55, 1], gap="medium")
@@ -113,7 +121,7 @@ st.markdown(t("optimizers.s2_text"))
 left, right = st.columns([1, 2.1], gap="large")
 with left:
     with st.container(border=True):
-        inside_name = ui.select("in_opt", t("optimizers.in_opt"), OPTIMIZERS, "adam", format_func=name_of)
+        inside_name = ui.control(C["in_opt"], format_func=named(C["in_opt"], name_of))
         st.caption(t("optimizers.in_same_walk", lr=fmt_lr(walk_specs[inside_name].lr), steps=steps))
     st.markdown(t(f"optimizers.inside.{inside_name}"))
 inside = path_for(walk_specs[inside_name])
@@ -155,27 +163,23 @@ st.header(t("optimizers.s3_header"), divider="gray")
 st.markdown(t("optimizers.s3_text"))
 
 c = st.columns(4, gap="medium")
-data_name = ui.select("race_data", t("optimizers.race_data"), race.RACE_DATASETS, "moons",
-                      format_func=lambda d: t(f"optimizers.data.{d}"), container=c[0])
-samples = ui.slider("race_samples", t("optimizers.race_samples"), *race.SAMPLES_RANGE, 400, 100, container=c[1],
-                    help=t("optimizers.race_samples_help"))
-epochs = ui.slider("race_epochs", t("optimizers.race_epochs"), 5, 100, 30, 5, container=c[2])
-batch = ui.select("race_batch", t("optimizers.race_batch"), race.BATCH_SIZES, 32, container=c[3])
+data_name = ui.control(C["race_data"], c[0], format_func=named(C["race_data"], lambda d: t(f"optimizers.data.{d}")))
+samples = ui.control(C["race_samples"], c[1])
+epochs = ui.control(C["race_epochs"], c[2])
+batch = ui.control(C["race_batch"], c[3])
 c = st.columns(4, gap="medium")
-layers = ui.slider("race_layers", t("optimizers.race_layers"), 1, 3, 2, 1, container=c[0])
-units = ui.slider("race_units", t("optimizers.race_units"), 4, 128, 16, 4, container=c[1])
-activation = ui.select("race_act", t("optimizers.race_act"), race.ACTIVATIONS, "relu", container=c[2])
-seed = ui.number("race_seed", t("optimizers.race_seed"), 0, 9999, 0, 1, container=c[3])
+layers = ui.control(C["race_layers"], c[0])
+units = ui.control(C["race_units"], c[1])
+activation = ui.control(C["race_act"], c[2])
+seed = ui.control(C["race_seed"], c[3])
 
 settings: dict[str, tuple[float, float]] = {}
 grid = st.columns(3, gap="small") + st.columns(3, gap="small")
 for column, name in zip(grid, OPTIMIZERS, strict=True):
     with column.container(border=True):
-        on = ui.toggle(f"race_on_{name}", name_of(name), value=True)
-        rate = ui.number(f"race_lr_{name}", t("optimizers.race_lr"), 0.00001, 100.0, DEFAULT_LR[name], 0.001,
-                         format="%g")
-        mom = (ui.slider(f"race_mom_{name}", t("optimizers.race_mom"), 0.0, 0.99, 0.9, 0.01)
-               if name in lab.MOMENTUM_OPTIMIZERS else lab.DEFAULT_MOMENTUM)
+        on = ui.control(C[f"race_on_{name}"])
+        rate = ui.control(C[f"race_lr_{name}"], format="%g")
+        mom = ui.control(C[f"race_mom_{name}"]) if name in lab.MOMENTUM_OPTIMIZERS else lab.DEFAULT_MOMENTUM
         st.caption(f"`{code.short_call(lab.optimizer_spec(name, rate, mom))}`")
     if on:
         settings[name] = (rate, mom)
@@ -191,12 +195,7 @@ except ValueError as error:
 if race_spec is not None and not racers:
     st.info(t("optimizers.race_none"), icon="👆")
 if race_spec is not None and racers:
-    results: dict[str, race.RacerResult] = {}
-    status = st.empty()
-    for opt in racers:
-        status.caption(t("optimizers.race_training", name=name_of(opt.name)))
-        results[opt.name] = ui.train(race_spec.run_spec(opt), run=race.run_racer)
-    status.empty()
+    results: dict[str, race.RacerResult] = ui.train(race.Race(race_spec, tuple(racers)), run=race.run_race)
     if any(r.notice == "fashion_unavailable" for r in results.values()):
         st.info(t("common.data_fallback"), icon="ℹ️")
     st.caption(t("optimizers.race_rows", rows=race_spec.rows, train=round(race_spec.rows * 0.8),
@@ -240,14 +239,11 @@ st.header(t("optimizers.s4_header"), divider="gray")
 st.markdown(t("optimizers.s4_text"))
 
 c = st.columns(5, gap="medium")
-rate_name = ui.select("lr_opt", t("optimizers.lr_opt"), OPTIMIZERS, "sgd", format_func=name_of, container=c[0])
-rates = (
-    ui.number("lr_small", t("optimizers.lr_small"), 0.000001, 100.0, 0.001, 0.001, format="%g", container=c[1]),
-    ui.number("lr_right", t("optimizers.lr_right"), 0.000001, 100.0, 0.01, 0.001, format="%g", container=c[2]),
-    ui.number("lr_large", t("optimizers.lr_large"), 0.000001, 100.0, 1.5, 0.1, format="%g", container=c[3]),
-)
-rate_epochs = ui.slider("lr_epochs", t("optimizers.lr_epochs"), *race.RATE_EPOCHS_RANGE, 30, 5, container=c[4])
-run_rates = ui.toggle("lr_run", t("optimizers.lr_run"), value=False)
+rate_name = ui.control(C["lr_opt"], c[0], format_func=named(C["lr_opt"], name_of))
+rates = tuple(ui.control(C[key], column, format="%g") for key, column in zip(("lr_small", "lr_right", "lr_large"),
+                                                                             c[1:4], strict=True))
+rate_epochs = ui.control(C["lr_epochs"], c[4])
+run_rates = ui.control(C["lr_run"])
 try:
     rate_specs = [race.RateSpec(lab.optimizer_spec(rate_name, lr), epochs=rate_epochs) for lr in rates]
 except ValueError as error:

@@ -5,34 +5,36 @@ The trained weights go into a model compiled with ``BinaryAccuracy``,
 the validation rows: the numbers ``fit`` reports as ``val_*`` in its last epoch.
 The ROC ``AUC`` metric's own counters (true/false positives at each of its
 ``num_thresholds`` thresholds) are read back, so the page can draw the polygon
-whose area Keras computes. Compiled evaluators are pooled by structure, because
-tracing ``evaluate`` costs far more than running it. No Streamlit here.
+whose area Keras computes. The compiled evaluator comes from the engine's pool
+(``engine.model_session``, keyed by structure), because tracing ``evaluate`` costs
+far more than running it. No Streamlit here.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 from sklearn import metrics as skm
 
-from lib.core.pool import Pool
+from lib.core import engine
+from lib.core.models import build_model
+from lib.core.specs import check
 from lib.lessons.evaluation import lab
+from lib.lessons.evaluation.controls import CONTROLS
 
-NUM_THRESHOLDS = (3, 5, 10, 50, 200, 1000)
-DEFAULT_THRESHOLDS = 200  # Keras' default
+NUM_THRESHOLDS = CONTROLS["ev_nthr"].options
+DEFAULT_THRESHOLDS = CONTROLS["ev_nthr"].default  # Keras' default
 KERAS_THRESHOLD = 0.5  # BinaryAccuracy, Precision and Recall call a score positive when it is > 0.5
 ROWS = ("binary_accuracy", "precision", "recall", "auc", "pr_auc")
 EVAL_BATCH = 4096
 
-_POOL: Pool = Pool(max_keys=12)
 
-
-def keras_metrics(num_thresholds: int) -> list:
+def keras_metrics(num_thresholds: int) -> list[keras.metrics.Metric]:
     """The metric objects, in the order the page's table lists them."""
-    import keras
-
     return [
         keras.metrics.BinaryAccuracy(name="binary_accuracy"),
         keras.metrics.Precision(name="precision"),
@@ -42,15 +44,24 @@ def keras_metrics(num_thresholds: int) -> list:
     ]
 
 
-class _Evaluator:
-    """A compiled model whose traced ``evaluate`` is reused; it keeps its metric objects to read them back."""
+def _evaluator(spec: lab.ScoreSpec, dim: int, num_thresholds: int) -> Callable[[], keras.Model]:
+    """What ``engine.model_session`` builds: the run's network, compiled with the Keras metrics."""
 
-    def __init__(self, spec: lab.ScoreSpec, dim: int, num_thresholds: int) -> None:
-        from lib.core.models import build_model
+    def build() -> keras.Model:
+        model = build_model(spec.model, (dim,), "binary", 2)
+        model.compile(loss="binary_crossentropy", metrics=keras_metrics(num_thresholds))
+        return model
 
-        self.model = build_model(spec.model, (dim,), "binary", 2)
-        self.metrics = keras_metrics(num_thresholds)
-        self.model.compile(loss="binary_crossentropy", metrics=self.metrics)
+    return build
+
+
+def compiled_metric(model: keras.Model, name: str) -> keras.metrics.Metric:
+    """The metric object ``compile`` was given under ``name`` (to read its counters back)."""
+    for tracker in model.metrics:
+        for metric in getattr(tracker, "metrics", [tracker]):
+            if metric.name == name:
+                return metric
+    raise KeyError(name)
 
 
 @dataclass(frozen=True)
@@ -91,23 +102,21 @@ def _rates(numerator: np.ndarray, other: np.ndarray) -> np.ndarray:
 def keras_check(spec: lab.ScoreSpec, weights: list[np.ndarray], num_thresholds: int = DEFAULT_THRESHOLDS,
                 scores: np.ndarray | None = None) -> KerasCheck:
     """``model.evaluate`` with the Keras metrics on the run's validation rows, and sklearn beside it."""
-    lab.check(num_thresholds in NUM_THRESHOLDS, f"num_thresholds must be one of {NUM_THRESHOLDS}")
+    check(num_thresholds in NUM_THRESHOLDS, f"num_thresholds must be one of {NUM_THRESHOLDS}")
     prep = lab.prepare(spec)
     dim = prep.x_val.shape[1]
-    key = (spec.hidden, dim, num_thresholds)
-    evaluator = _POOL.take(key, lambda: _Evaluator(spec, dim, num_thresholds))
-    try:
-        evaluator.model.set_weights(weights)
+    key = ("evaluation", "keras_metrics", spec.hidden, dim, num_thresholds)
+    with engine.model_session(key, _evaluator(spec, dim, num_thresholds)) as pooled:
+        model = pooled.model
+        model.set_weights(weights)
         y = prep.y_val.astype(np.float32).reshape(-1, 1)
-        values = evaluator.model.evaluate(prep.x_val, y, batch_size=EVAL_BATCH, verbose=0, return_dict=True)
+        values = model.evaluate(prep.x_val, y, batch_size=EVAL_BATCH, verbose=0, return_dict=True)
         if scores is None:
-            scores = evaluator.model.predict(prep.x_val, batch_size=EVAL_BATCH, verbose=0).ravel()
-        roc = evaluator.metrics[3]
+            scores = model.predict(prep.x_val, batch_size=EVAL_BATCH, verbose=0).ravel()
+        roc = compiled_metric(model, "auc")
         tp, fp = roc.true_positives.numpy(), roc.false_positives.numpy()
         fn, tn = roc.false_negatives.numpy(), roc.true_negatives.numpy()
         thresholds = np.asarray(roc.thresholds, np.float64)
-    finally:
-        _POOL.give_back(key, evaluator)
     return KerasCheck(
         num_thresholds=num_thresholds,
         keras={name: float(values[name]) for name in ROWS},

@@ -9,6 +9,9 @@ plain numpy; everything after that (threshold metrics, ROC, PR, the imbalance
 sweep) is a cheap function of those two arrays, so moving the threshold never
 retrains. All metric maths is ``sklearn.metrics``; ``lib.lessons.evaluation.code``
 writes the same statements into the code panels. No Streamlit in this module.
+
+Ranges and choices come from the lesson's control table (``controls.py``), so a spec
+accepts exactly what the page offers.
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from sklearn import metrics as skm
 from sklearn.preprocessing import StandardScaler
 
 from lib.core import data as data_mod
-from lib.core.specs import DataSpec, FitSpec, LayerSpec, ModelSpec, OptimizerSpec, RunSpec, check
+from lib.core import engine
+from lib.core.numbers import DASH
+from lib.core.specs import DataSpec, FitSpec, LayerSpec, ModelSpec, OptimizerSpec, RunSpec, check, number, whole
+from lib.lessons.evaluation.controls import CONTROLS
 
 Reporter = Callable[[str, object], None]
 
-DATASETS = ("cancer", "toy", "digits", "fashion")
+DATASETS = CONTROLS["ev_data"].options
 TOY_PER_CLASS = 300  # 600 points: enough for smooth curves, trains in a blink
 TOY_SPREAD = 3.0  # class means (0, s) and (s, 0) with s = 3·(1 − overlap), the course's geometry
 TOY_CORR = 0.5
@@ -34,29 +40,15 @@ FASHION_ROWS = 3000  # a seeded subsample keeps a CPU-only server quick
 VAL_FRACTION = 0.25
 BATCH = 32
 OPTIMIZER = "adam"
-HIDDEN_CHOICES = (0, 4, 8, 16, 32, 64)  # 0: no hidden layer, i.e. logistic regression
-LR_CHOICES = (0.001, 0.01, 0.1, 1.0, 10.0)
-EPOCH_RANGE = (1, 100)
-DROP_RANGE = (0, 100)  # 100: a single positive is left, the "one class" edge case
-NOISE_RANGE = (0.0, 3.0)
-SEED_RANGE = (0, 9999)
+HIDDEN_CHOICES = CONTROLS["ev_hidden"].options  # 0: no hidden layer, i.e. logistic regression
+LR_CHOICES = CONTROLS["ev_lr"].options
+POSITIVE_CHOICES = CONTROLS["ev_pos"].options
+OVERLAP_RANGE = CONTROLS["ev_overlap"].range
+EPOCH_RANGE = CONTROLS["ev_epochs"].range
+DROP_RANGE = CONTROLS["ev_drop"].range  # 100: a single positive is left, the "one class" edge case
+NOISE_RANGE = CONTROLS["ev_bnoise"].range
+SEED_RANGE = CONTROLS["ev_seed"].range
 NOISE_SEED_OFFSET = 7  # model B's noise has its own stream, so A and B see the same split
-
-
-def _whole(value: object, name: str, lo: int, hi: int) -> int:
-    check(isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-          and float(value).is_integer(), f"{name} must be a whole number")
-    value = int(value)  # type: ignore[arg-type]
-    check(lo <= value <= hi, f"{name} must be between {lo} and {hi}")
-    return value
-
-
-def _number(value: object, name: str, lo: float, hi: float) -> float:
-    check(isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value),
-          f"{name} must be a finite number")
-    value = round(float(value), 6) + 0.0  # type: ignore[arg-type]  # a slider's 0.30000000000000004 is 0.3
-    check(lo <= value <= hi, f"{name} must be between {lo} and {hi}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -82,15 +74,16 @@ class ScoreSpec:
     def __post_init__(self) -> None:
         check(self.dataset in DATASETS, f"unknown data set {self.dataset!r}; choose one of {', '.join(DATASETS)}")
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
-        set_("overlap", _number(self.overlap, "overlap", 0.0, 1.0))
-        set_("positive", _whole(self.positive, "the positive class", 0, 9))
-        set_("drop", _whole(self.drop, "the share of positives removed", *DROP_RANGE))
-        set_("hidden", _whole(self.hidden, "hidden units", 0, 4096))
-        set_("epochs", _whole(self.epochs, "epochs", *EPOCH_RANGE))
-        set_("lr", _number(self.lr, "the learning rate", 1e-6, 100.0))
-        check(self.lr > 0, "the learning rate must be positive")
-        set_("noise", _number(self.noise, "input noise", *NOISE_RANGE))
-        set_("seed", _whole(self.seed, "seed", *SEED_RANGE))
+        set_("overlap", number(self.overlap, "overlap", *OVERLAP_RANGE))
+        set_("positive", whole(self.positive, "the positive class", POSITIVE_CHOICES[0], POSITIVE_CHOICES[-1]))
+        set_("drop", whole(self.drop, "the share of positives removed", *DROP_RANGE))
+        set_("hidden", whole(self.hidden, "hidden units", HIDDEN_CHOICES[0], HIDDEN_CHOICES[-1]))
+        check(self.hidden in HIDDEN_CHOICES, f"hidden units must be one of {', '.join(map(str, HIDDEN_CHOICES))}")
+        set_("epochs", whole(self.epochs, "epochs", *EPOCH_RANGE))
+        set_("lr", number(self.lr, "the learning rate", LR_CHOICES[0], LR_CHOICES[-1]))
+        check(self.lr in LR_CHOICES, f"the learning rate must be one of {', '.join(map(str, LR_CHOICES))}")
+        set_("noise", number(self.noise, "input noise", *NOISE_RANGE))
+        set_("seed", whole(self.seed, "seed", *SEED_RANGE))
         if self.dataset != "toy":
             set_("overlap", 0.5)
         if self.dataset in ("cancer", "toy"):
@@ -98,7 +91,7 @@ class ScoreSpec:
 
     @property
     def fit(self) -> FitSpec:
-        """The engine's fit settings (``lib.core.ui.train`` reads ``fit.epochs`` for its progress bar)."""
+        """The engine's fit settings: epochs, batches, the seed and the fast path."""
         return FitSpec(epochs=self.epochs, batch_size=BATCH, validation_split=VAL_FRACTION, seed=self.seed,
                        path="fast")
 
@@ -224,14 +217,14 @@ class ScoreRun:
 
 
 def train_scores(spec: ScoreSpec, report: Reporter | None = None) -> ScoreRun:
-    """Train the spec's network through the engine (pooled, seeded) and score the validation rows."""
-    from lib.core import engine
+    """Train the spec's network through the engine (one job, a pooled seeded model) and score the validation rows.
 
+    Progress goes to ``report`` per epoch (``lib.core.progress`` events).
+    """
     prep = prepare(spec)
     split = engine.Split(prep.x_train, prep.y_train.astype(np.float32).reshape(-1, 1), prep.x_val,
                          prep.y_val.astype(np.float32).reshape(-1, 1), "binary", 2)
-    with engine.gate_slot(report):
-        result = engine.train_on(spec.run_spec(), split, report, notice=prep.notice)
+    result = engine.train_on(spec.run_spec(), split, report, notice=prep.notice)
     scores = np.asarray(result.val_pred, np.float32).ravel()
     return ScoreRun(
         spec=spec,
@@ -400,14 +393,8 @@ def imbalance_sweep(y: np.ndarray, scores: np.ndarray, points: int = 12, lowest:
     return Sweep(shares, np.array(auc), np.array(ap))
 
 
-def fmt(value: float | None, digits: int = 3) -> str:
-    """A metric as the page prints it; an undefined (NaN/None) one as a dash."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    return f"{round(value, digits) + 0.0:.{digits}f}"
-
-
 def pct(value: float | None, digits: int = 1) -> str:
+    """A share as a percentage; an undefined (NaN/None) one as a dash."""
     if value is None or not math.isfinite(value):
-        return "—"
+        return DASH
     return f"{100 * value:.{digits}f}%"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from lib.core.numbers import fmt_lr
 from lib.core.specs import OptimizerSpec
-from lib.lessons.optimizers.lab import SURFACES, PathSpec, fmt_lr
+from lib.lessons.optimizers.lab import SURFACES, PathSpec
 from lib.lessons.optimizers.race import RATE_BATCH, RATE_FEATURES, TOY_NOISE, VALIDATION_SPLIT, RaceSpec, RateSpec
 
 CSV = "Advertising.csv"

@@ -9,16 +9,14 @@
   rate, start or step count reuses the traced loop. Every step records the
   position, the loss, the gradient and the optimizer's own state variables.
 
-The race and the learning-rate comparison live in ``lib.lessons.optimizers.race``.
-No Streamlit in this module.
+The surfaces themselves live in ``lib.lessons.optimizers.surfaces``, the race and the
+learning-rate comparison in ``lib.lessons.optimizers.race``. No Streamlit in this module.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import keras
 import numpy as np
@@ -27,7 +25,14 @@ import tensorflow as tf
 from lib.core import device  # noqa: F401  (sets GPU memory growth before the first tensor is built)
 from lib.core.models import build_optimizer
 from lib.core.pool import OptimizerReset, Pool
-from lib.core.specs import OPTIMIZERS, OptimizerSpec
+from lib.core.specs import OPTIMIZERS, OptimizerSpec, check, whole
+from lib.lessons.optimizers.controls import CONTROLS, MOMENTUM_OPTIMIZERS
+from lib.lessons.optimizers.surfaces import (  # noqa: F401  (part of this module's API for the page)
+    SURFACE_LR_EXPONENT,
+    SURFACE_NAMES,
+    SURFACES,
+    Surface,
+)
 
 # Keras' defaults for what the page does not expose: the textbook rules below use the same numbers.
 RHO = 0.9  # RMSprop's decay of the running mean of g²
@@ -35,7 +40,10 @@ BETA_1, BETA_2 = 0.9, 0.999  # Adam's decays of the first and second moments
 EPSILON = 1e-7  # every adaptive optimizer's guard against dividing by zero
 ADAGRAD_INITIAL = 0.1  # Adagrad's accumulator does not start at 0 in Keras
 DEFAULT_MOMENTUM = 0.9
-MOMENTUM_OPTIMIZERS = ("momentum", "nesterov")
+# Ranges of the page's controls, from the lesson's control table: the specs accept exactly these.
+STEPS_RANGE = CONTROLS["sf_steps"].range  # steps of one walk
+EXPONENT_RANGE = CONTROLS["sf_loglr_sgd"].range  # log10 of a surface learning rate
+MOMENTUM_RANGE = CONTROLS["sf_momentum"].range  # the surfaces' and the racers' momentum
 # The state each optimizer keeps per weight, as Keras names its variables.
 STATE_NAMES: dict[str, tuple[str, ...]] = {
     "sgd": (),
@@ -59,26 +67,24 @@ RULE_TEX: dict[str, str] = {
 }
 
 
-def _check(cond: bool, message: str) -> None:
-    if not cond:
-        raise ValueError(message)
-
-
 def optimizer_spec(name: str, learning_rate: float | None = None, momentum: float = DEFAULT_MOMENTUM) -> OptimizerSpec:
     """An OptimizerSpec whose momentum only counts where it applies (so caches are not split by it)."""
-    _check(name in OPTIMIZERS, f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    check(name in OPTIMIZERS, f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
     if learning_rate is not None:
-        _check(isinstance(learning_rate, int | float) and math.isfinite(learning_rate),
+        check(isinstance(learning_rate, int | float) and math.isfinite(learning_rate),
                "the learning rate must be a finite number")
         learning_rate = float(f"{float(learning_rate):.6g}")  # 0.1 + 0.2 is written 0.3 in the code
-    _check(isinstance(momentum, int | float) and math.isfinite(momentum), "momentum must be a finite number")
+    check(isinstance(momentum, int | float) and math.isfinite(momentum), "momentum must be a finite number")
+    check(MOMENTUM_RANGE[0] <= momentum <= MOMENTUM_RANGE[1],
+          f"momentum must be between {MOMENTUM_RANGE[0]:g} and {MOMENTUM_RANGE[1]:g}")
     momentum = round(float(momentum), 4) if name in MOMENTUM_OPTIMIZERS else DEFAULT_MOMENTUM
     return OptimizerSpec(name, learning_rate, momentum)
 
 
 def lr_from_exponent(exponent: float) -> float:
     """10**exponent with three significant digits (a log-scale slider: -1.3 -> 0.0501)."""
-    _check(math.isfinite(exponent) and -6 <= exponent <= 2, "the learning-rate exponent must be in [-6, 2]")
+    lo, hi = EXPONENT_RANGE
+    check(math.isfinite(exponent) and lo <= exponent <= hi, f"the learning-rate exponent must be in [{lo:g}, {hi:g}]")
     return float(f"{10.0 ** exponent:.3g}")
 
 
@@ -156,97 +162,26 @@ def _state_name(variable: keras.Variable) -> str:
 
 # =========================================================================== 2-D surfaces
 
-
-def _bowl(x: Any, y: Any) -> Any:
-    return 0.05 * x * x + y * y
-
-
-def _rosenbrock(x: Any, y: Any) -> Any:
-    return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
-
-
-def _saddle(x: Any, y: Any) -> Any:
-    # A saddle at (0, 0) between two valleys at (0, ±1); the constant keeps the minimum at 0 for a log scale.
-    return 0.5 * x * x + 0.25 * y**4 - 0.5 * y * y + 0.25
-
-
-def _beale(x: Any, y: Any) -> Any:
-    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y * y) ** 2 + (2.625 - x + x * y**3) ** 2
-
-
-@dataclass(frozen=True)
-class Surface:
-    """A 2-D loss f(x, y) = raw(x, y) / scale, the window it is drawn in and its minima.
-
-    ``scale`` only changes the height of the surface, not its shape: it is chosen so
-    that one set of learning rates gives a readable picture on every surface.
-    """
-
-    name: str
-    raw: Callable[[Any, Any], Any]
-    scale: float
-    x_range: tuple[float, float]
-    y_range: tuple[float, float]
-    start: tuple[float, float]
-    minima: tuple[tuple[float, float], ...]
-    formula: str  # LaTeX, without the scale
-    source: str  # the same function as Python source, for the code panel
-    start_step: float = 0.1  # resolution of the start-point sliders
-
-    def __call__(self, x: Any, y: Any) -> Any:
-        return self.raw(x, y) / self.scale
-
-    def inside(self, x: float, y: float, margin: float = 0.0) -> bool:
-        (x0, x1), (y0, y1) = self.x_range, self.y_range
-        mx, my = margin * (x1 - x0), margin * (y1 - y0)
-        return x0 - mx <= x <= x1 + mx and y0 - my <= y <= y1 + my
-
-
-SURFACES: dict[str, Surface] = {
-    "bowl": Surface("bowl", _bowl, 1.0, (-6.0, 6.0), (-3.0, 3.0), (-5.0, 2.0), ((0.0, 0.0),),
-                    r"0.05\,x^2 + y^2", "0.05 * x * x + y * y"),
-    "rosenbrock": Surface("rosenbrock", _rosenbrock, 100.0, (-2.0, 2.0), (-1.0, 3.0), (-1.2, 1.0), ((1.0, 1.0),),
-                          r"(1 - x)^2 + 100\,(y - x^2)^2", "(1 - x) ** 2 + 100 * (y - x * x) ** 2", 0.05),
-    "saddle": Surface("saddle", _saddle, 1.0, (-2.0, 2.0), (-2.0, 2.0), (-1.8, 0.02), ((0.0, 1.0), (0.0, -1.0)),
-                      r"\tfrac12 x^2 + \tfrac14 y^4 - \tfrac12 y^2 + \tfrac14",
-                      "0.5 * x * x + 0.25 * y**4 - 0.5 * y * y + 0.25", 0.01),
-    "beale": Surface("beale", _beale, 10.0, (-4.5, 4.5), (-4.5, 4.5), (1.0, 1.5), ((3.0, 0.5),),
-                     r"(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
-                     "(1.5 - x + x * y) ** 2 + (2.25 - x + x * y * y) ** 2 + (2.625 - x + x * y**3) ** 2"),
-}
-SURFACE_NAMES = tuple(SURFACES)
-MAX_STEPS = 1000
-# Per optimizer, the log10 of the learning rate the surfaces start with (tuned on the four surfaces).
-SURFACE_LR_EXPONENT: dict[str, float] = {
-    "sgd": -1.0,
-    "momentum": -1.7,
-    "nesterov": -1.7,
-    "adagrad": -0.3,
-    "rmsprop": -1.7,
-    "adam": -1.0,
-}
-
-
 @dataclass(frozen=True)
 class PathSpec:
-    """One optimizer walking ``steps`` steps on a surface from ``start``."""
+    """One optimizer walking ``steps`` steps on a surface from ``start`` (by default the surface's own)."""
 
     surface: str = "bowl"
     optimizer: OptimizerSpec = field(default_factory=lambda: optimizer_spec("sgd", 0.1))
-    start: tuple[float, float] = (-5.0, 2.0)
+    start: tuple[float, float] | None = None  # None: the surface's own start
     steps: int = 100
 
     def __post_init__(self) -> None:
-        _check(self.surface in SURFACES, f"unknown surface {self.surface!r}; choose one of {', '.join(SURFACES)}")
-        _check(isinstance(self.optimizer, OptimizerSpec), "optimizer must be an OptimizerSpec")
-        _check(len(self.start) == 2 and all(isinstance(v, int | float) and math.isfinite(v) for v in self.start),
+        check(self.surface in SURFACES, f"unknown surface {self.surface!r}; choose one of {', '.join(SURFACES)}")
+        check(isinstance(self.optimizer, OptimizerSpec), "optimizer must be an OptimizerSpec")
+        if self.start is None:
+            object.__setattr__(self, "start", SURFACES[self.surface].start)
+        check(len(self.start) == 2 and all(isinstance(v, int | float) and math.isfinite(v) for v in self.start),
                "the start must be two finite numbers")
         start = (round(float(self.start[0]), 4) + 0.0, round(float(self.start[1]), 4) + 0.0)
-        _check(SURFACES[self.surface].inside(*start), "the start must lie inside the drawn window")
+        check(SURFACES[self.surface].inside(*start), "the start must lie inside the drawn window")
         object.__setattr__(self, "start", start)
-        _check(isinstance(self.steps, int | float) and float(self.steps).is_integer()
-               and 1 <= self.steps <= MAX_STEPS, f"steps must be a whole number between 1 and {MAX_STEPS}")
-        object.__setattr__(self, "steps", int(self.steps))
+        object.__setattr__(self, "steps", whole(self.steps, "steps", *STEPS_RANGE))
 
     @property
     def lr(self) -> float:
@@ -339,20 +274,28 @@ class _Walker:
         return tuple(t.numpy() for t in self.walk(tf.constant(spec.steps)))
 
 
-_WALKERS: Pool[_Walker] = Pool(max_keys=48)
+# NOT ``engine.model_session``, on purpose (the one pool this lesson keeps): a walk is not
+# training. There is no Keras model (one tf.Variable and an optimizer), it takes a few
+# milliseconds on the CPU, and it must not wait in the training gate behind other learners'
+# jobs or run on the training device; its keys (surface × optimizer × momentum, up to
+# hundreds) would also crowd the shared model pool. The core API this would need:
+# ``engine.optimizer_session(key, build_optimizer, variables, learning_rate, gated=False,
+# device="/CPU:0")`` over a pool of its own, yielding the optimizer reset with
+# ``OptimizerReset`` (see the lead's report).
+WALKERS: Pool[_Walker] = Pool(max_keys=48)
 
 
 def run_path(spec: PathSpec) -> PathResult:
     """Step the real Keras optimizer of ``spec`` on its surface; stop the record at the first inf/NaN."""
     surface = SURFACES[spec.surface]
     key = (spec.surface, spec.optimizer.name, spec.optimizer.momentum)
-    walker = _WALKERS.take(key, lambda: _Walker(surface, spec.optimizer))
+    walker = WALKERS.take(key, lambda: _Walker(surface, spec.optimizer))
     try:
         with tf.device("/CPU:0"):  # two numbers per step: a GPU would only add transfer time
             positions, losses, grads, states = walker(spec)
         names = walker.slot_names
     finally:
-        _WALKERS.give_back(key, walker)
+        WALKERS.give_back(key, walker)
     positions, losses = positions.astype(np.float64), losses.astype(np.float64)
     bad = ~(np.isfinite(positions).all(axis=1) & np.isfinite(losses))
     diverged_at = int(np.argmax(bad)) if bad.any() else None
@@ -416,21 +359,3 @@ def replay_textbook(result: PathResult) -> tuple[np.ndarray, dict[str, np.ndarra
 
 def with_lr(spec: PathSpec, lr: float) -> PathSpec:
     return replace(spec, optimizer=optimizer_spec(spec.optimizer.name, lr, spec.optimizer.momentum))
-
-
-# =========================================================================== formatting
-
-
-def fmt(value: float, digits: int = 4) -> str:
-    """Fixed digits; three significant digits for a very large or very small number; inf/NaN spelled out."""
-    if not math.isfinite(value):
-        return str(value)
-    if value != 0 and (abs(value) >= 1e5 or abs(value) < 10 ** -digits):
-        return f"{value:.3g}"
-    return f"{round(value, digits) + 0.0:.{digits}f}"
-
-
-def fmt_lr(value: float) -> str:
-    """A learning rate as the code writes it: ``0.001``, ``0.0501``, ``1e-05``."""
-    return repr(float(f"{value:.6g}"))
-

@@ -1,13 +1,16 @@
-"""The optimizer race and the learning-rate comparison: real training, one cached run per optimizer.
+"""The optimizer race and the learning-rate comparison: real training through ``lib.core.engine``.
 
 * ``RaceSpec``: a data set and an MLP; ``RaceSpec.run_spec(optimizer)`` is the
   engine's ``RunSpec`` for one racer. Every racer has the same ``ModelSpec`` seed
   (same initial weights) and the same ``FitSpec`` seed (same batches), so the only
-  difference is the optimizer. ``run_racer`` trains through ``lib.core.engine`` and adds
-  a fingerprint of the initial weights, so the page can show they were identical.
+  difference is the optimizer. ``run_race`` trains the racers in one job (one
+  progress bar over every racer's epochs); ``run_racer`` trains one through
+  ``engine.run`` and adds a fingerprint of the initial weights, so the page can show
+  they were identical.
 * ``RateSpec``: one optimizer and one learning rate on a linear regression of the
   Advertising sales (Normalization -> Dense(1)), trained with ``model.fit`` and
-  ``keras.callbacks.TerminateOnNaN``; ``run_rate`` says how the run went.
+  ``keras.callbacks.TerminateOnNaN`` on a pooled model (``engine.model_session``);
+  ``run_rate`` says how the run went.
 
 No Streamlit in this module.
 """
@@ -16,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,34 +30,28 @@ import numpy as np
 import tensorflow as tf
 
 from lib.core import engine
-from lib.core.device import DEVICE  # GPU memory growth is set when this is imported
+from lib.core.controls import check_in
 from lib.core.models import build_model, build_optimizer
-from lib.core.pool import OptimizerReset, Pool
-from lib.core.specs import OPTIMIZERS, DataSpec, FitSpec, ModelSpec, OptimizerSpec, RunSpec, dense_stack
+from lib.core.progress import ProgressCallback, part, report_progress
+from lib.core.specs import OPTIMIZERS, DataSpec, FitSpec, ModelSpec, OptimizerSpec, RunSpec, check, dense_stack, whole
+from lib.lessons.optimizers.controls import CONTROLS, LR_RANGE
 from lib.lessons.optimizers.lab import optimizer_spec
 
 Reporter = Callable[[str, object], None]
 
+# The page's choices and ranges, from the lesson's control table: the specs accept exactly these.
+RACE_DATASETS = CONTROLS["race_data"].options
 TOY_SETS = ("moons", "circles", "xor", "spiral")
-RACE_DATASETS = (*TOY_SETS, "digits", "fashion_mnist")
 FULL_SIZE = {"digits": 1797, "fashion_mnist": 60000}
 TOY_NOISE = 0.2
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu")
-BATCH_SIZES = (16, 32, 64, 128)
-SAMPLES_RANGE = (100, 5000)
+ACTIVATIONS = CONTROLS["race_act"].options
+BATCH_SIZES = CONTROLS["race_batch"].options
+SAMPLES_RANGE = CONTROLS["race_samples"].range
+EPOCHS_RANGE = CONTROLS["race_epochs"].range
+LAYERS_RANGE = CONTROLS["race_layers"].range
+UNITS_RANGE = CONTROLS["race_units"].range
+SEED_RANGE = CONTROLS["race_seed"].range
 VALIDATION_SPLIT = 0.2
-
-
-def _check(cond: bool, message: str) -> None:
-    if not cond:
-        raise ValueError(message)
-
-
-def _whole(value: object, name: str, lo: int, hi: int) -> int:
-    _check(isinstance(value, int | float) and math.isfinite(value) and float(value).is_integer(),
-           f"{name} must be a whole number")
-    _check(lo <= value <= hi, f"{name} must be between {lo} and {hi}")
-    return int(value)
 
 
 # =========================================================================== the race
@@ -72,14 +71,14 @@ class RaceSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check(self.data in RACE_DATASETS, f"unknown data set {self.data!r}; choose one of {', '.join(RACE_DATASETS)}")
-        object.__setattr__(self, "samples", _whole(self.samples, "samples", *SAMPLES_RANGE))
-        object.__setattr__(self, "layers", _whole(self.layers, "hidden layers", 1, 4))
-        object.__setattr__(self, "units", _whole(self.units, "units", 1, 256))
-        _check(self.activation in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}")
-        object.__setattr__(self, "epochs", _whole(self.epochs, "epochs", 1, 200))
-        _check(self.batch_size in BATCH_SIZES, f"batch size must be one of {BATCH_SIZES}")
-        object.__setattr__(self, "seed", _whole(self.seed, "seed", 0, 2**31 - 1))
+        check(self.data in RACE_DATASETS, f"unknown data set {self.data!r}; choose one of {', '.join(RACE_DATASETS)}")
+        object.__setattr__(self, "samples", whole(self.samples, "samples", *SAMPLES_RANGE))
+        object.__setattr__(self, "layers", whole(self.layers, "hidden layers", *LAYERS_RANGE))
+        object.__setattr__(self, "units", whole(self.units, "units", *UNITS_RANGE))
+        check(self.activation in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}")
+        object.__setattr__(self, "epochs", whole(self.epochs, "epochs", *EPOCHS_RANGE))
+        check(self.batch_size in BATCH_SIZES, f"batch size must be one of {BATCH_SIZES}")
+        object.__setattr__(self, "seed", whole(self.seed, "seed", *SEED_RANGE))
 
     @property
     def rows(self) -> int:
@@ -158,7 +157,7 @@ def fingerprint(weights: list[np.ndarray]) -> str:
 
 
 def run_racer(spec: RunSpec, report: Reporter | None = None) -> RacerResult:
-    """Train one racer through the engine (``ui.train`` caches this per spec)."""
+    """Train one racer through the engine (a job of its own, or part of ``run_race``'s)."""
     result = engine.run(spec, on_epoch=report)
     return RacerResult(
         optimizer=spec.optimizer,
@@ -171,16 +170,61 @@ def run_racer(spec: RunSpec, report: Reporter | None = None) -> RacerResult:
     )
 
 
-def race_optimizers(settings: dict[str, tuple[float, float]]) -> list[OptimizerSpec]:
-    """``{name: (learning rate, momentum)}`` -> specs, in the course's order."""
+def race_optimizers(settings: dict[str, tuple[float | None, float]]) -> list[OptimizerSpec]:
+    """``{name: (learning rate, momentum)}`` -> specs, in the course's order (None: Keras' default rate)."""
+    for name, (rate, _) in settings.items():
+        if rate is not None and name in OPTIMIZERS:
+            check_in(CONTROLS[f"race_lr_{name}"], rate, f"the learning rate of {name}")
     return [optimizer_spec(name, *settings[name]) for name in OPTIMIZERS if name in settings]
+
+
+@dataclass(frozen=True)
+class Race:
+    """One race: the problem and the racers' optimizers (what the page caches a race by)."""
+
+    spec: RaceSpec
+    optimizers: tuple[OptimizerSpec, ...]
+
+    def __post_init__(self) -> None:
+        check(all(isinstance(o, OptimizerSpec) for o in self.optimizers), "optimizers must be OptimizerSpecs")
+        object.__setattr__(self, "optimizers", tuple(self.optimizers))
+
+
+# Finished racers by RunSpec (a racer is a pure function of its spec): a race that changes
+# one optimizer's learning rate, or drops a racer, trains only what is new.
+_FINISHED: OrderedDict[RunSpec, RacerResult] = OrderedDict()
+_FINISHED_LOCK = threading.Lock()
+FINISHED_KEPT = 128
+
+
+def run_race(race: Race, report: Reporter | None = None) -> dict[str, RacerResult]:
+    """Every racer, in one job; progress counts the epochs of all racers together."""
+    epochs = race.spec.epochs
+    total = epochs * len(race.optimizers)
+    results: dict[str, RacerResult] = {}
+    with engine.job(report):
+        for i, opt in enumerate(race.optimizers):
+            spec = race.spec.run_spec(opt)
+            share = part(report, i * epochs, total, f"{opt.name} ")
+            with _FINISHED_LOCK:
+                done = _FINISHED.get(spec)
+            if done is None:
+                done = run_racer(spec, share)
+                with _FINISHED_LOCK:
+                    _FINISHED[spec] = done
+                    while len(_FINISHED) > FINISHED_KEPT:
+                        _FINISHED.popitem(last=False)
+            else:
+                report_progress(share, epochs, epochs)
+            results[opt.name] = done
+    return results
 
 
 # =========================================================================== learning rate: too small, right, too large
 
 RATE_FEATURES = ("TV", "radio", "newspaper")
 RATE_BATCH = 16
-RATE_EPOCHS_RANGE = (5, 100)
+RATE_EPOCHS_RANGE = CONTROLS["lr_epochs"].range
 VERDICTS = ("diverged", "unstable", "slow", "good")
 
 
@@ -193,13 +237,15 @@ class RateSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check(isinstance(self.optimizer, OptimizerSpec), "optimizer must be an OptimizerSpec")
-        object.__setattr__(self, "epochs", _whole(self.epochs, "epochs", *RATE_EPOCHS_RANGE))
-        object.__setattr__(self, "seed", _whole(self.seed, "seed", 0, 2**31 - 1))
+        check(isinstance(self.optimizer, OptimizerSpec), "optimizer must be an OptimizerSpec")
+        check(LR_RANGE[0] <= self.optimizer.lr <= LR_RANGE[1],
+              f"the learning rate must be between {LR_RANGE[0]:g} and {LR_RANGE[1]:g}")
+        object.__setattr__(self, "epochs", whole(self.epochs, "epochs", *RATE_EPOCHS_RANGE))
+        object.__setattr__(self, "seed", whole(self.seed, "seed", 0, 2**31 - 1))
 
     @property
     def fit(self) -> FitSpec:
-        """The shared vocabulary (``lib.core.ui.train`` reads ``fit.epochs`` for its progress bar)."""
+        """Split, batches and epochs in the engine's terms."""
         return FitSpec(epochs=self.epochs, batch_size=RATE_BATCH, validation_split=VALIDATION_SPLIT,
                        seed=self.seed, path="fit")
 
@@ -245,46 +291,44 @@ def _rate_model(spec: RateSpec, x_train: np.ndarray) -> keras.Sequential:
     ])
 
 
-class _RateTrainer:
-    """A compiled model whose traced training step is reused across learning rates and seeds."""
+def _rate_build(spec: RateSpec, x_train: np.ndarray, steps: int) -> Callable[[], keras.Model]:
+    """What ``engine.model_session`` builds a rate model with: compiled, seeded, normalizer adapted."""
 
-    def __init__(self, spec: RateSpec, x_train: np.ndarray, steps: int) -> None:
-        self.model = _rate_model(spec, x_train)
-        optimizer = build_optimizer(spec.optimizer)
-        self.model.compile(optimizer=optimizer, loss="mse", metrics=["mae"], steps_per_execution=steps)
-        self.reset_optimizer = OptimizerReset(optimizer, self.model.trainable_variables)
-        self.evaluate = tf.function(self._evaluate)
+    def build() -> keras.Model:
+        model = _rate_model(spec, x_train)
+        model.compile(optimizer=build_optimizer(spec.optimizer), loss="mse", metrics=["mae"],
+                      steps_per_execution=steps)
+        return model
 
-    def _evaluate(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        error = self.model(x, training=False) - y
-        return tf.reduce_mean(tf.square(error)), tf.reduce_mean(tf.abs(error))
-
-    def reset(self, spec: RateSpec, x_train: np.ndarray) -> None:
-        self.model.set_weights(_rate_model(spec, x_train).get_weights())  # normalizer statistics included
-        self.reset_optimizer(spec.optimizer.lr)
-        self.model.stop_training = False
-
-
-_RATE_TRAINERS: Pool[_RateTrainer] = Pool(max_keys=12)
+    return build
 
 
 class _Validate(keras.callbacks.Callback):
     """``validation_data`` without its cost: one traced evaluation per epoch, written into the epoch's logs.
 
     Keras' own validation builds a new dataset iterator every epoch, which costs
-    more than this whole epoch of training; the numbers are the same.
+    more than this whole epoch of training; the numbers are the same. The traced
+    evaluation is kept on the pooled model, so it is traced once per pooled model.
     """
 
-    def __init__(self, trainer: _RateTrainer, x_val: np.ndarray, y_val: np.ndarray, report: Reporter | None) -> None:
+    def __init__(self, pooled: object, x_val: np.ndarray, y_val: np.ndarray) -> None:
         super().__init__()
-        self.trainer, self.x_val, self.y_val, self.report = trainer, tf.constant(x_val), tf.constant(y_val), report
+        self.x_val, self.y_val = tf.constant(x_val), tf.constant(y_val)
+        if getattr(pooled, "rate_evaluate", None) is None:
+            model = pooled.model  # type: ignore[attr-defined]
+
+            @tf.function
+            def evaluate(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+                error = model(x, training=False) - y
+                return tf.reduce_mean(tf.square(error)), tf.reduce_mean(tf.abs(error))
+
+            pooled.rate_evaluate = evaluate  # type: ignore[attr-defined]
+        self.evaluate = pooled.rate_evaluate  # type: ignore[attr-defined]
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs if logs is not None else {}
-        val_loss, val_mae = self.trainer.evaluate(self.x_val, self.y_val)
+        val_loss, val_mae = self.evaluate(self.x_val, self.y_val)
         logs["val_loss"], logs["val_mae"] = float(val_loss), float(val_mae)  # History reads the same dict
-        if self.report is not None:
-            self.report("epoch", (epoch, {k: float(v) for k, v in logs.items()}))
 
 
 def least_squares_mse(x: np.ndarray, y: np.ndarray) -> float:
@@ -332,20 +376,13 @@ def run_rate(spec: RateSpec, report: Reporter | None = None) -> RateResult:
     steps = -(-n // RATE_BATCH)
     orders = rate_batches(spec, n)
     # The seed picks the training rows, and the Normalization statistics are baked into the traced step.
-    key = (spec.optimizer.name, spec.optimizer.momentum, spec.seed, n, steps)
-    on_wait = (lambda place: report("queued", place)) if report else None
-    with engine.GATE.slot(on_wait=on_wait):
+    key = ("optimizers", "rate", spec.optimizer.name, spec.optimizer.momentum, spec.seed, n, steps)
+    with engine.model_session(key, _rate_build(spec, s.x_train, steps), report, spec.optimizer.lr) as pooled:
         start = time.perf_counter()
-        with tf.device(DEVICE.name):
-            trainer = _RATE_TRAINERS.take(key, lambda: _RateTrainer(spec, s.x_train, steps))
-            try:
-                trainer.reset(spec, s.x_train)
-                train = _batches(s.x_train, s.y_train, orders)
-                hist = trainer.model.fit(train, epochs=spec.epochs, steps_per_epoch=steps, shuffle=False, verbose=0,
-                                         callbacks=[keras.callbacks.TerminateOnNaN(),
-                                                    _Validate(trainer, s.x_val, s.y_val, report)])
-            finally:
-                _RATE_TRAINERS.give_back(key, trainer)
+        train = _batches(s.x_train, s.y_train, orders)
+        hist = pooled.model.fit(train, epochs=spec.epochs, steps_per_epoch=steps, shuffle=False, verbose=0,
+                                callbacks=[keras.callbacks.TerminateOnNaN(), _Validate(pooled, s.x_val, s.y_val),
+                                           ProgressCallback(report, spec.epochs)])
         seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     losses = history.get("loss", [])

@@ -1,4 +1,4 @@
-"""lib/evaluation_*.py against sklearn and hand calculations, and the code lib/codegen/evaluation.py writes.
+"""lib/lessons/evaluation/ against sklearn and hand calculations, and the code lib/lessons/evaluation/code.py writes.
 
 Fixed data first (every threshold metric, AUC and AP against ``sklearn.metrics``,
 the segmentation metrics against a hand-computed example), then small real runs:
@@ -18,11 +18,16 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
+from lib.core import engine
+from lib.core.numbers import fmt
+from lib.core.progress import Progress
 from lib.lessons.evaluation import code as codegen
 from lib.lessons.evaluation import figures as figs
 from lib.lessons.evaluation import keras_metrics as kc
 from lib.lessons.evaluation import lab
 from lib.lessons.evaluation import segmentation as seg
+from lib.lessons.evaluation.controls import CONTROLS
+from tests.shown_code import run_shown_code as run
 
 # Ten validation rows whose confusion matrix at 0.5 is easy to count by hand:
 # positives score 0.9 0.8 0.6 0.4 0.3, negatives 0.7 0.45 0.2 0.1 0.05.
@@ -30,16 +35,6 @@ Y = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 0])
 S = np.array([0.9, 0.8, 0.6, 0.4, 0.3, 0.7, 0.45, 0.2, 0.1, 0.05], np.float32)
 SMALL = lab.ScoreSpec(dataset="toy", epochs=2, hidden=4, overlap=0.6, drop=60)
 KERAS_THRESHOLDS = 10  # coarse, so Keras' AUC visibly differs from sklearn's
-
-
-def run(code: str) -> tuple[dict, str]:
-    """Execute a generated script; return its variables and what it printed."""
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # AutoGraph cannot read lambdas' source under exec
-        exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102  (our own generated code)
-    return namespace, out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +76,7 @@ def test_a_threshold_with_no_positive_predictions_leaves_precision_undefined():
     s = lab.at_threshold(Y, S, 0.95)
     assert s.predicted_positive == 0 and math.isnan(s.precision)
     assert s.sensitivity == 0 and s.specificity == 1
-    assert lab.fmt(s.precision) == "—"
+    assert fmt(s.precision, 3) == "—"  # how the page prints it
 
 
 def test_curves_match_sklearn():
@@ -141,7 +136,12 @@ def test_spec_validation_and_normalisation():
     assert lab.ScoreSpec(overlap=0.9, positive=4) == lab.ScoreSpec()  # ignored fields share a cache entry
     assert lab.ScoreSpec(dataset="toy", overlap=0.30000000000000004).overlap == 0.3
     assert lab.ScoreSpec(dataset="toy", overlap=1.0).spread == 0.0
-    assert lab.ScoreSpec().fit.epochs == 20  # ui.train's progress bar
+    assert lab.ScoreSpec().fit.epochs == 20  # the engine trains the spec's epochs
+    with pytest.raises(ValueError, match="hidden units must be one of"):
+        lab.ScoreSpec(hidden=5)  # the page offers 0, 4, 8, 16, 32, 64
+    with pytest.raises(ValueError, match="learning rate must be one of"):
+        lab.ScoreSpec(lr=0.05)
+    assert CONTROLS["ev_seg"].options == tuple(seg.PRESETS)  # the preset picker offers every preset
 
 
 def test_breast_cancer_positive_is_malignant():
@@ -168,6 +168,24 @@ def test_one_positive_left_goes_to_training():
 
 
 # --------------------------------------------------------------------------- real runs and the generated code
+
+
+def test_training_and_the_keras_check_go_through_the_engine(small_run):
+    events = []
+    spec = lab.ScoreSpec(dataset="toy", epochs=3, hidden=4, seed=11)
+    admitted, takes = engine.GATE.admitted, engine.POOL.takes
+    r = lab.train_scores(spec, lambda kind, payload: events.append((kind, payload)))
+    assert engine.GATE.admitted == admitted + 1 and engine.POOL.takes == takes + 1
+    progress = [p for kind, p in events if kind == "progress"]
+    assert all(isinstance(p, Progress) for p in progress) and [(p.done, p.total) for p in progress] == [
+        (1, 3), (2, 3), (3, 3)]
+    assert not [kind for kind, _ in events if kind not in ("queued", "progress")]
+    admitted, takes = engine.GATE.admitted, engine.POOL.takes
+    first = kc.keras_check(spec, r.weights, 50, r.scores)
+    again = kc.keras_check(spec, r.weights, 50, r.scores)  # a pooled evaluator, counters reset by evaluate
+    assert engine.GATE.admitted == admitted + 2 and engine.POOL.takes == takes + 2
+    assert first.keras == again.keras
+    np.testing.assert_array_equal(first.tpr, again.tpr)
 
 
 def test_run_is_deterministic_and_sane(small_run):

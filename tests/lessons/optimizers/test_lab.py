@@ -1,34 +1,27 @@
 """The optimizers lesson: Keras' optimizers against the update rules by hand, the race, divergence,
-and the code lib/codegen/optimizers.py writes (executed here and compared with lib's numbers)."""
+and the code lib/lessons/optimizers/code.py writes (executed here and compared with lib's numbers)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
 from lib.core import engine
 from lib.core.models import build_optimizer
+from lib.core.progress import Progress
 from lib.core.specs import OPTIMIZERS
 from lib.lessons.optimizers import code as codegen
 from lib.lessons.optimizers import figures as figs
 from lib.lessons.optimizers import lab, race
+from tests.shown_code import run_shown_code as run
 
 CSV = str(Path(__file__).resolve().parents[3] / "lib" / "core" / "assets" / "advertising.csv")
-
-
-def run(code: str) -> tuple[dict, str]:
-    """Execute a generated script; return its variables and what it printed."""
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102  (our own generated code)
-    return namespace, out.getvalue()
 
 
 # --------------------------------------------------------------------------- update rules by hand
@@ -147,9 +140,9 @@ def test_states_are_the_optimizers_own_variables():
 def test_same_spec_same_path_and_a_new_rate_reuses_the_traced_loop():
     a, b = path("adam"), path("adam")
     np.testing.assert_array_equal(a.positions, b.positions)
-    before = lab._WALKERS.size()
+    before = lab.WALKERS.size()
     c = path("adam", exponent=-1.5)
-    assert lab._WALKERS.size() == before and not np.array_equal(a.positions, c.positions)
+    assert lab.WALKERS.size() == before and not np.array_equal(a.positions, c.positions)
 
 
 def test_a_divergent_walk_is_cut_at_the_first_inf_and_reported():
@@ -194,28 +187,34 @@ def test_inside_code_prints_the_optimizers_variables():
 
 # --------------------------------------------------------------------------- the race
 
-TINY = race.RaceSpec(data="moons", samples=200, layers=1, units=8, epochs=3, batch_size=32, seed=3)
+TINY = race.RaceSpec(data="moons", samples=200, layers=1, units=8, epochs=5, batch_size=32, seed=3)
 
 
-def test_race_gives_every_optimizer_identical_initial_weights(monkeypatch):
-    started = {}
-    original = engine._Trainer.reset
+class StartWeights(keras.callbacks.Callback):
+    """The weights a model holds when ``fit`` begins: what the engine really loaded."""
 
-    def recording_reset(self, spec, *args):  # what the engine really loads before training a racer
-        original(self, spec, *args)
-        started[spec.optimizer.name] = [w.copy() for w in self.model.get_weights()]
+    def on_train_begin(self, logs=None):
+        self.weights = [w.copy() for w in self.model.get_weights()]
 
-    monkeypatch.setattr(engine._Trainer, "reset", recording_reset)
-    spec = race.RaceSpec(data="moons", samples=200, layers=1, units=8, epochs=1, seed=3)  # TINY's model
-    results = [race.run_racer(spec.run_spec(opt)) for opt in race.race_optimizers({n: (None, 0.9) for n in OPTIMIZERS})]
-    assert sorted(started) == sorted(OPTIMIZERS)
+
+def test_race_gives_every_optimizer_identical_initial_weights():
+    spec = race.RaceSpec(data="moons", samples=200, layers=1, units=8, epochs=5, seed=3)  # TINY's model
+    optimizers = race.race_optimizers({n: (None, 0.9) for n in OPTIMIZERS})
+    takes = engine.POOL.takes
+    results = [race.run_racer(spec.run_spec(opt)) for opt in optimizers]
+    assert engine.POOL.takes == takes + len(OPTIMIZERS)  # every racer trained a pooled model
     reference = race.initial_weights(spec.run_spec(results[0].optimizer))
-    for name, weights in started.items():
-        assert len(weights) == len(reference) == 4
-        for w, ref in zip(weights, reference, strict=True):
-            np.testing.assert_array_equal(w, ref, err_msg=name)
     assert len({r.start_fingerprint for r in results}) == 1
     assert results[0].start_fingerprint == race.fingerprint(reference)
+    for opt in optimizers:  # on the fit path, a callback sees the weights the engine loads before training
+        run_spec = spec.run_spec(opt)
+        run_spec = replace(run_spec, fit=replace(run_spec.fit, path="fit"))
+        for _ in range(2):  # the second run starts from a pooled model the first one trained
+            seen = StartWeights()
+            engine.run(run_spec, callbacks=[seen])
+            assert len(seen.weights) == len(reference) == 4
+            for w, ref in zip(seen.weights, reference, strict=True):
+                np.testing.assert_array_equal(w, ref, err_msg=opt.name)
 
 
 def test_racers_share_batches_and_start_and_differ_only_by_optimizer():
@@ -225,11 +224,11 @@ def test_racers_share_batches_and_start_and_differ_only_by_optimizer():
     assert results["sgd"].start_fingerprint == results["adam"].start_fingerprint
     assert results["sgd"].history["loss"] != results["adam"].history["loss"]
     r = results["adam"]
-    assert r.epochs_run == 3 and 1 <= r.best_epoch <= 3
+    assert r.epochs_run == 5 and 1 <= r.best_epoch <= 5
     assert r.best_val_accuracy == max(r.history["val_accuracy"])
 
 
-@pytest.mark.parametrize("race_spec", [TINY, race.RaceSpec(data="digits", samples=200, layers=1, units=8, epochs=1,
+@pytest.mark.parametrize("race_spec", [TINY, race.RaceSpec(data="digits", samples=200, layers=1, units=8, epochs=5,
                                                             batch_size=64, seed=1)], ids=["moons", "digits"])
 def test_race_code_reproduces_the_race(race_spec):
     optimizers = race.race_optimizers({"nesterov": (0.05, 0.8), "rmsprop": (None, 0.9)})
@@ -253,6 +252,47 @@ def test_race_spec_validation_and_sizes():
     assert race.RaceSpec(data="fashion_mnist", samples=500).data_spec().subsample == 500
 
 
+def test_race_is_one_job_whose_progress_counts_every_racers_epochs():
+    optimizers = tuple(race.race_optimizers({"sgd": (0.05, 0.9), "adam": (0.01, 0.9)}))
+    events = []
+    admitted, takes = engine.GATE.admitted, engine.POOL.takes
+    results = race.run_race(race.Race(replace(TINY, seed=5), optimizers), lambda kind, p: events.append((kind, p)))
+    assert engine.GATE.admitted == admitted + 1 and engine.POOL.takes == takes + 2  # one slot, two models
+    progress = [p for kind, p in events if kind == "progress"]
+    assert all(isinstance(p, Progress) and p.unit == "epoch" and p.total == 10 for p in progress)
+    assert [p.done for p in progress] == list(range(1, 11))
+    assert "sgd loss" in progress[0].logs and "adam val_loss" in progress[-1].logs
+    assert list(results) == ["sgd", "adam"] and results["adam"].epochs_run == 5
+    # A new learning rate for Adam trains Adam only: SGD's finished run is the same run.
+    faster = (optimizers[0], lab.optimizer_spec("adam", 0.02))
+    again = race.run_race(race.Race(replace(TINY, seed=5), faster))
+    assert again["sgd"] is results["sgd"] and engine.POOL.takes == takes + 3
+    assert again["adam"].history["loss"] != results["adam"].history["loss"]
+
+
+def test_every_training_entry_goes_through_the_engine():
+    entries = {
+        "run_racer": lambda: race.run_racer(replace(TINY, seed=6).run_spec(lab.optimizer_spec("nesterov", 0.05))),
+        "run_race": lambda: race.run_race(race.Race(replace(TINY, seed=7), (lab.optimizer_spec("rmsprop"),))),
+        "run_rate": lambda: race.run_rate(race.RateSpec(lab.optimizer_spec("adagrad", 0.5), epochs=5)),
+    }
+    for name, entry in entries.items():
+        admitted, takes = engine.GATE.admitted, engine.POOL.takes
+        entry()
+        assert engine.GATE.admitted > admitted and engine.POOL.takes > takes, name
+
+
+def test_race_settings_stay_in_the_pages_ranges():
+    with pytest.raises(ValueError, match="learning rate of adam"):
+        race.race_optimizers({"adam": (0.000001, 0.9)})
+    with pytest.raises(ValueError, match="epochs"):
+        race.RaceSpec(epochs=4)
+    with pytest.raises(ValueError, match="momentum"):
+        lab.optimizer_spec("momentum", 0.01, 0.995)
+    with pytest.raises(ValueError, match="learning rate"):
+        race.RateSpec(lab.optimizer_spec("sgd", 0.0000001))
+
+
 # --------------------------------------------------------------------------- too small / right / too large
 
 
@@ -268,6 +308,16 @@ def test_divergence_is_detected_stopped_and_reported():
     s, _ = engine.split(race.RateSpec().run_spec())  # the same rows the run trained on
     assert good.best_mse == pytest.approx(race.least_squares_mse(s.x_train, s.y_train))
     assert good.best_mse < good.final_loss < 1.5 * good.best_mse + 0.5
+
+
+def test_rate_runs_report_their_epochs_with_validation_loss():
+    events = []
+    r = race.run_rate(race.RateSpec(lab.optimizer_spec("sgd", 0.01), epochs=5), lambda k, p: events.append((k, p)))
+    progress = [p for kind, p in events if kind == "progress"]
+    assert [(p.done, p.total) for p in progress] == [(i, 5) for i in range(1, 6)]
+    assert progress[-1].logs["val_loss"] == pytest.approx(r.history["val_loss"][-1])
+    again = race.run_rate(race.RateSpec(lab.optimizer_spec("sgd", 0.01), epochs=5))  # a reset pooled model
+    assert again.history == r.history
 
 
 def test_verdicts():
