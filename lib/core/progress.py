@@ -85,3 +85,18 @@ class ProgressCallback(keras.callbacks.Callback):
         if self.unit == "batch":
             self.batches += 1
             report_progress(self.report, self.batches, self.total, logs, unit="batch")
+
+
+class HistoryView:
+    """``epochs_run`` and ``final`` for a result that keeps a Keras-style ``history``
+    (``{"loss": [...], "val_loss": [...]}``); mixed into the lessons' result dataclasses."""
+
+    history: dict[str, list[float]]
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history.get("loss", []))
+
+    @property
+    def final(self) -> dict[str, float]:
+        return {k: v[-1] for k, v in self.history.items() if v}

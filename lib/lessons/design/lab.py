@@ -27,6 +27,7 @@ from lib.core.device import DEVICE  # noqa: F401  (the bench prints where it tra
 from lib.core.fashion import SUBSAMPLE_SEED, TOTAL_IMAGES, VAL_FRACTION, FashionData, split_dataset  # noqa: F401
 from lib.core.fashion import fashion_split as course_split
 from lib.core.models import build_model
+from lib.core.progress import HistoryView
 from lib.core.specs import DataSpec, FitSpec, LayerSpec, ModelSpec, OptimizerSpec, RunSpec, check, number, whole
 from lib.lessons.design.controls import CONTROLS, DEFAULT_IMAGES, MAX_HIDDEN
 
@@ -213,7 +214,7 @@ def keras_summary(spec: DesignSpec, image_shape: tuple[int, int] = (28, 28),
 
 
 @dataclass
-class TrainResult:
+class TrainResult(HistoryView):
     """One trained network, as plain numbers (picklable, cacheable)."""
 
     history: dict[str, list[float]]
@@ -225,14 +226,6 @@ class TrainResult:
     diverged: bool = False
     notice: str | None = None
     extras: dict = field(default_factory=dict)
-
-    @property
-    def epochs_run(self) -> int:
-        return len(self.history.get("loss", []))
-
-    @property
-    def final(self) -> dict[str, float]:
-        return {k: v[-1] for k, v in self.history.items() if v}
 
     @property
     def predicted(self) -> np.ndarray:

@@ -29,6 +29,7 @@ from lib.core.controls import check_in
 from lib.core.fashion import TOTAL_IMAGES, VAL_FRACTION, fashion_split
 from lib.core.fashion import FashionData as FashionSplit
 from lib.core.models import layer_seed, output_seed
+from lib.core.progress import HistoryView
 from lib.core.specs import DataSpec, FitSpec, LayerSpec, ModelSpec, OptimizerSpec, RunSpec, check, number, whole
 from lib.lessons.saving import files, models
 from lib.lessons.saving.controls import CONTROLS, SAMPLES
@@ -132,7 +133,7 @@ def restore_optimizer(model: keras.Model, values: list[np.ndarray]) -> bool:
 
 
 @dataclass
-class SavedRun:
+class SavedRun(HistoryView):
     """One trained, saved and reloaded network, as plain numbers and bytes."""
 
     history: dict[str, list[float]]
@@ -155,14 +156,6 @@ class SavedRun:
     diverged: bool = False
     notice: str | None = None
     extras: dict = field(default_factory=dict)
-
-    @property
-    def epochs_run(self) -> int:
-        return len(self.history.get("loss", []))
-
-    @property
-    def final(self) -> dict[str, float]:
-        return {k: v[-1] for k, v in self.history.items() if v}
 
     @property
     def predicted(self) -> np.ndarray:
