@@ -5,12 +5,18 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib.core import ui
+from lib.core import numbers, ui
 from lib.core.i18n import t
 from lib.lessons.callbacks import code, files, lab, trace
 from lib.lessons.callbacks import figures as figs
+from lib.lessons.callbacks.controls import CONTROLS as C
 
-fmt, fmt_lr = lab.fmt, lab.fmt_lr
+fmt_lr = lab.fmt_lr
+
+
+def fmt(value: float | None, digits: int = 4) -> str:
+    """A number as the page prints it: ``–`` for none, ``nan``/``inf`` as Python writes them."""
+    return numbers.fmt(value, digits, undefined="–" if value is None else "nan")
 
 
 FOLDER_KEY = "_cb_folder"  # session state, not widgets: never in the URL
@@ -49,10 +55,6 @@ def effect_text(effect: str, values: tuple) -> str:
     return t(f"callbacks.effect.{effect}", **{f"v{i}": v for i, v in enumerate(shown)})
 
 
-def monitor_select(key: str, default: str, container) -> str:  # noqa: ANN001
-    return ui.select(key, t("callbacks.monitor"), lab.MONITORS, default, container=container)
-
-
 L = labels()
 st.title(t("callbacks.title"))
 st.markdown(t("callbacks.intro"))
@@ -61,15 +63,16 @@ st.markdown(t("callbacks.intro"))
 st.header(t("callbacks.s1_header"), divider="gray")
 st.markdown(t("callbacks.s1_text"))
 c = st.columns(4, gap="medium")
-data = ui.select("cb_data", t("callbacks.data_label"), lab.DATASETS, "fashion_mnist",
-                 format_func=lambda d: t(f"callbacks.data.{d}"), container=c[0])
-rows = ui.select("cb_rows", t("callbacks.rows"), lab.ROWS, 300, container=c[1])
-units = ui.select("cb_units", t("callbacks.units"), lab.UNITS, 256, container=c[2])
-rate = ui.select("cb_lr", t("callbacks.lr"), lab.LEARNING_RATES, 0.001, format_func=fmt_lr, container=c[3])
+# Choice names translated now, in this run's language (a format_func may be called outside the run).
+data_names = {d: t(f"callbacks.data.{d}") for d in C["cb_data"].options}
+data = ui.control(C["cb_data"], c[0], format_func=data_names.__getitem__)
+rows = ui.control(C["cb_rows"], c[1])
+units = ui.control(C["cb_units"], c[2])
+rate = ui.control(C["cb_lr"], c[3], format_func=fmt_lr)
 c = st.columns(4, gap="medium")
-epochs = ui.select("cb_epochs", t("callbacks.epochs"), lab.EPOCHS, 40, container=c[0])
-batch = ui.select("cb_batch", t("callbacks.batch"), lab.BATCH_SIZES, 32, container=c[1])
-seed = ui.number("cb_seed", t("callbacks.seed"), 0, 9999, 0, 1, container=c[2])
+epochs = ui.control(C["cb_epochs"], c[0])
+batch = ui.control(C["cb_batch"], c[1])
+seed = ui.control(C["cb_seed"], c[2])
 try:
     setup = lab.Setup(data=data, rows=rows, units=units, epochs=epochs, batch_size=batch, learning_rate=rate,
                       seed=int(seed))
@@ -102,12 +105,12 @@ st.header(t("callbacks.s2_header"), divider="gray")
 st.markdown(t("callbacks.s2_text"))
 left, right = st.columns([1, 2.2], gap="large")
 with left.container(border=True):
-    es_patience = ui.slider("cb_es_patience", t("callbacks.patience"), 0, 30, 5, 1)
-    es_monitor = monitor_select("cb_es_monitor", "val_loss", None)
-    es_mode = ui.radio("cb_es_mode", t("callbacks.mode"), lab.MODES, "auto", horizontal=True)
-    es_delta = ui.select("cb_es_delta", t("callbacks.min_delta"), (0.0, 0.001, 0.01, 0.05, 0.1), 0.0)
-    es_start = ui.slider("cb_es_start", t("callbacks.start_from_epoch"), 0, max(1, setup.epochs - 1), 0, 1)
-    es_restore = ui.toggle("cb_es_restore", t("callbacks.restore"), value=True)
+    es_patience = ui.control(C["cb_es_patience"])
+    es_monitor = ui.control(C["cb_es_monitor"])
+    es_mode = ui.control(C["cb_es_mode"], horizontal=True)
+    es_delta = ui.control(C["cb_es_delta"])
+    es_start = ui.control(C["cb_es_start"], hi=max(1, setup.epochs - 1))
+    es_restore = ui.control(C["cb_es_restore"])
 es = lab.EarlyStop(monitor=es_monitor, min_delta=es_delta, patience=es_patience, mode=es_mode,
                    restore_best_weights=es_restore, start_from_epoch=es_start)
 es_run = train(es)
@@ -151,9 +154,9 @@ ui.code_panel(code.early_code(setup, es), "early_stopping.py", "cb_es")
 st.header(t("callbacks.s3_header"), divider="gray")
 st.markdown(t("callbacks.s3_text"))
 c = st.columns(3, gap="medium")
-ck_monitor = monitor_select("cb_ck_monitor", "val_loss", c[0])
-ck_best = ui.toggle("cb_ck_best", t("callbacks.save_best_only"), value=True, container=c[1])
-ck_weights = ui.toggle("cb_ck_weights", t("callbacks.save_weights_only"), value=True, container=c[2])
+ck_monitor = ui.control(C["cb_ck_monitor"], c[0])
+ck_best = ui.control(C["cb_ck_best"], c[1])
+ck_weights = ui.control(C["cb_ck_weights"], c[2])
 folder = session_folder()
 generation = st.session_state.get(GENERATION_KEY, 0)
 mc = lab.Checkpoint(monitor=ck_monitor, save_best_only=ck_best, save_weights_only=ck_weights, folder=str(folder.path),
@@ -180,9 +183,9 @@ else:
                                t("callbacks.col_size"): f"{b / 1024:.0f} KB"} for e, v, name, b in written])
         left.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(written), 320))
         by_epoch = {w[0]: w for w in written}
-        pick = ui.select("cb_ck_pick", t("callbacks.ck_pick"), list(by_epoch), written[-1][0],
-                         format_func=lambda e: t("callbacks.ck_pick_option", epoch=e, file=by_epoch[e][2]),
-                         container=right)
+        pick_names = {e: t("callbacks.ck_pick_option", epoch=e, file=w[2]) for e, w in by_epoch.items()}
+        pick = ui.control(C["cb_ck_pick"], right, options=list(by_epoch), default=written[-1][0],
+                          format_func=pick_names.__getitem__)
         path = os.path.join(mc_run.checkpoint_dir, by_epoch[pick][2])
         with right:
             if os.path.exists(path):
@@ -205,11 +208,11 @@ ui.code_panel(code.checkpoint_code(setup, mc, pick), "model_checkpoint.py", "cb_
 st.header(t("callbacks.s4_header"), divider="gray")
 st.markdown(t("callbacks.s4_text"))
 c = st.columns(5, gap="medium")
-lr_monitor = monitor_select("cb_lr_monitor", "val_loss", c[0])
-lr_factor = ui.slider("cb_lr_factor", t("callbacks.factor"), 0.1, 0.9, 0.5, 0.1, container=c[1])
-lr_patience = ui.slider("cb_lr_patience", t("callbacks.patience"), 0, 20, 3, 1, container=c[2])
-lr_min = ui.select("cb_lr_min", t("callbacks.min_lr"), lab.MIN_LRS, 1e-5, format_func=fmt_lr, container=c[3])
-lr_cooldown = ui.slider("cb_lr_cooldown", t("callbacks.cooldown"), 0, 10, 0, 1, container=c[4])
+lr_monitor = ui.control(C["cb_lr_monitor"], c[0])
+lr_factor = ui.control(C["cb_lr_factor"], c[1])
+lr_patience = ui.control(C["cb_lr_patience"], c[2])
+lr_min = ui.control(C["cb_lr_min"], c[3], format_func=fmt_lr)
+lr_cooldown = ui.control(C["cb_lr_cooldown"], c[4])
 rlr = lab.Plateau(monitor=lr_monitor, factor=lr_factor, patience=lr_patience, min_lr=lr_min, cooldown=lr_cooldown)
 rlr_run = train(rlr)
 st.plotly_chart(figs.plateau_figure(rlr_run.history, rlr_run.lr, lr_monitor, L), key="cb_lr_fig")
@@ -228,7 +231,7 @@ ui.code_panel(code.plateau_code(setup, rlr), "reduce_lr_on_plateau.py", "cb_lr")
 # --------------------------------------------------------------------------- 5. TensorBoard
 st.header(t("callbacks.s5_header"), divider="gray")
 st.markdown(t("callbacks.s5_text"))
-tb_hist = ui.toggle("cb_tb_hist", t("callbacks.tb_hist"), value=False)
+tb_hist = ui.control(C["cb_tb_hist"])
 board = lab.Board(histograms=tb_hist)
 tb_run = train(board)
 logs = tb_run.board
@@ -265,7 +268,7 @@ ui.code_panel(code.board_code(setup, board), "tensorboard_logs.py", "cb_tb")
 # --------------------------------------------------------------------------- 6. your own callback
 st.header(t("callbacks.s6_header"), divider="gray")
 st.markdown(t("callbacks.s6_text"))
-per_batch = ui.toggle("cb_own_batch", t("callbacks.own_batch"), value=False)
+per_batch = ui.control(C["cb_own_batch"])
 own_cls = trace.BatchProgress if per_batch else trace.EpochProgress
 st.code(inspect.getsource(own_cls), language="python")
 own_run = train(lab.Progress(per_batch=per_batch))
@@ -292,7 +295,7 @@ m[1].metric(t("callbacks.m_saves"), saves, border=True)
 m[2].metric(t("callbacks.m_cuts"), len(lab.lr_cuts(all_run.lr)), border=True)
 m[3].metric(t("callbacks.m_stop"), all_run.stopped_epoch + 1 if all_run.stopped_epoch else t("callbacks.never"),
             border=True)
-epoch = ui.slider("cb_all_epoch", t("callbacks.all_epoch"), 1, max(2, all_run.epochs_run), 1, 1)
+epoch = ui.control(C["cb_all_epoch"], hi=max(2, all_run.epochs_run))
 epoch = min(epoch, all_run.epochs_run)
 st.plotly_chart(figs.events_figure(all_run.events, names, effect_names, L, picked=epoch), key="cb_all_fig")
 rows_shown = []

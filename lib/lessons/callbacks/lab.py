@@ -12,8 +12,11 @@ weights as every other lesson). Each section adds one callback spec:
 * ``Progress``    -> this app's own progress callback, per batch or per epoch
 * ``CourseList``  -> the course's four callbacks together, every hook call recorded
 
-``run_experiment(Experiment, report)`` is what ``ui.train`` caches: it returns an
-``Outcome`` of numpy, floats and bytes only. No Streamlit in this module.
+``run_experiment(Experiment, report)`` is what ``ui.train`` caches: it trains through
+``engine.train_on`` (a gate slot, a pooled model, the engine's progress events unless
+the section's own callback reports them) and returns an ``Outcome`` of numpy, floats
+and bytes only. Checkpoints are scored in a model from ``engine.model_session``. No
+Streamlit in this module.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import hashlib
 import math
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,22 +35,12 @@ import tensorflow as tf
 from lib.core import engine
 from lib.core.device import DEVICE
 from lib.core.models import TASK_LOSS, TASK_METRIC, build_model
-from lib.core.pool import Pool
-from lib.core.specs import RunSpec
+from lib.core.progress import Reporter
 from lib.lessons.callbacks import files, trace
 from lib.lessons.callbacks.specs import (  # noqa: F401  (re-exported: pages and tests use lab.Setup etc.)
-    BATCH_SIZES,
     CHECKPOINT_BUDGET,
-    DATASETS,
     DIGITS_ROWS,
-    EPOCHS,
     HISTORY_KEYS,
-    LEARNING_RATES,
-    MIN_LRS,
-    MODES,
-    MONITORS,
-    ROWS,
-    UNITS,
     VALIDATION_SPLIT,
     Board,
     Callback,
@@ -103,16 +95,6 @@ class Outcome:
 # --------------------------------------------------------------------------- running
 
 
-def _take_trainer(spec: RunSpec, s: engine.Split, per_batch: bool) -> tuple[tuple, engine._Trainer]:
-    """The engine's pooled model; per-batch progress needs one compiled with steps_per_execution=1.
-
-    With a whole epoch per graph call (the engine's default for fit) Keras calls
-    batch hooks once per epoch, so a per-batch callback would see one batch.
-    """
-    shape = tuple(s.x_train.shape[1:])
-    return engine._take_trainer(spec, shape, s.task, s.n_classes, len(s.x_train), per_batch)
-
-
 def val_dataset(s: engine.Split) -> tf.data.Dataset:
     """The validation data exactly as fit sees it (one big batch)."""
     return tf.data.Dataset.from_tensor_slices((s.x_val, s.y_val)).batch(engine.EVAL_BATCH)
@@ -127,7 +109,7 @@ def _digest(exp: Experiment) -> str:
     return hashlib.sha1(repr(exp).encode()).hexdigest()[:10]
 
 
-def _build(exp: Experiment, workdir: Path, report: engine.Reporter | None) -> tuple[list, dict]:
+def _build(exp: Experiment, workdir: Path, report: Reporter | None) -> tuple[list, dict]:
     """The Keras callbacks of one section plus the watchers that read what they did."""
     cb, parts = exp.callback, {}
     if isinstance(cb, EarlyStop):
@@ -179,11 +161,31 @@ def tensorboard_callback(log_dir: str, histogram_freq: int) -> keras.callbacks.T
     return board
 
 
-def run_experiment(exp: Experiment, report: engine.Reporter | None = None) -> Outcome:
-    """Train the setup with the section's callback on the engine's pooled model (``ui.train`` caches this)."""
+def queued_only(report: Reporter | None) -> Reporter | None:
+    """The engine's reporter while a section's own callback reports the progress: only the queue place passes."""
+    if report is None:
+        return None
+
+    def relay(kind: str, payload: object) -> None:
+        if kind == "queued":
+            report(kind, payload)
+
+    return relay
+
+
+def run_experiment(exp: Experiment, report: Reporter | None = None) -> Outcome:
+    """Train the setup with the section's callback through the one training API (``ui.train`` caches this).
+
+    ``report`` gets ("queued", place) and ``lib.core.progress`` events: from the engine in
+    epochs, or, in the progress section, from the section's own callback (in batches
+    when it reports per batch).
+    """
     spec = exp.setup.run_spec()
     s, notice = engine.split(spec)
-    per_batch = isinstance(exp.callback, Progress) and exp.callback.per_batch
+    own_progress = isinstance(exp.callback, Progress)
+    # Per-batch progress needs one batch per graph call: with a whole epoch per call (the
+    # engine's default for fit) Keras calls batch hooks once per epoch.
+    per_batch = own_progress and exp.callback.per_batch
     keep = isinstance(exp.callback, Checkpoint) and exp.callback.folder
     if keep:  # the learner's own folder: checkpoints stay to be loaded later
         workdir = Path(exp.callback.folder) / f"checkpoints-{_digest(exp)}"
@@ -193,50 +195,47 @@ def run_experiment(exp: Experiment, report: engine.Reporter | None = None) -> Ou
     else:
         workdir = Path(tempfile.mkdtemp(prefix="callbacks-"))
     try:
-        with engine.gate_slot(report):
-            callbacks, parts = _build(exp, workdir, report)
-            # The progress section reports through its own callback; the engine's reporter stays quiet.
-            engine_report = None if isinstance(exp.callback, Progress) else report
-            lr_watch = trace.EpochLR()
-            orders = engine.epoch_orders(len(s.x_train), spec.fit.epochs, spec.fit.seed)
-            with tf.device(DEVICE.name):
-                key, trainer = _take_trainer(spec, s, per_batch)
-                try:
-                    trainer.reset(spec, tuple(s.x_train.shape[1:]), s.n_classes)
-                    start = time.perf_counter()
-                    history = engine._run_fit(trainer, spec, s, orders, engine_report, [lr_watch, *callbacks])
-                    seconds = time.perf_counter() - start
-                    out = _outcome(exp, trainer.model, s, history, lr_watch, seconds, notice, parts)
-                finally:
-                    engine.POOL.give_back(key, trainer)
-        _collect_files(exp, out, workdir, parts)
+        callbacks, parts = _build(exp, workdir, report)
+        lr_watch = trace.EpochLR()
+        result = engine.train_on(spec, s, queued_only(report) if own_progress else report, [lr_watch, *callbacks],
+                                 notice, use=lambda model: _measure(model, s, parts), per_batch=per_batch)
+        out = _outcome(result, lr_watch, parts)
+        _collect_files(exp, out, workdir)
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
     return out
 
 
-def _outcome(exp: Experiment, model: keras.Model, s: engine.Split, history: dict, lr_watch: trace.EpochLR,
-             seconds: float, notice: str | None, parts: dict) -> Outcome:
-    history = {k: history.get(k, []) for k in HISTORY_KEYS}
+def _measure(model: keras.Model, s: engine.Split, parts: dict) -> dict:
+    """What the trained model itself says (before it goes back to the pool): predictions and scores."""
+    score = evaluate(model, s)
+    measured = {"val_pred": np.asarray(model.predict(val_dataset(s).map(lambda x, y: x), verbose=0)),
+                "score": score, "score_before": score}
+    before = parts.get("before")
+    if before is not None and before.weights is not None:  # EarlyStopping: the weights before the restore
+        after = model.get_weights()
+        model.set_weights(before.weights)
+        measured["score_before"] = evaluate(model, s)
+        model.set_weights(after)
+    return measured
+
+
+def _outcome(result: engine.RunResult, lr_watch: trace.EpochLR, parts: dict) -> Outcome:
+    history = {k: result.history.get(k, []) for k in HISTORY_KEYS}
+    measured = result.used
     out = Outcome(
         history=history, lr=lr_watch.lr, epoch_seconds=lr_watch.seconds, epochs_run=len(history["loss"]),
-        seconds=seconds,
-        diverged=any(not math.isfinite(v) for vals in history.values() for v in vals), notice=notice,
-        val_pred=np.asarray(model.predict(val_dataset(s).map(lambda x, y: x), verbose=0)),
-        score=evaluate(model, s),
+        seconds=result.seconds,
+        diverged=any(not math.isfinite(v) for vals in history.values() for v in vals), notice=result.notice,
+        val_pred=measured["val_pred"], score=measured["score"],
     )
     main = parts.get("main")
     if isinstance(main, keras.callbacks.EarlyStopping):
         out.mode, out.stopped_epoch = trace.resolved_mode(main), int(main.stopped_epoch)
         out.best = None if main.best is None else float(main.best)
         out.best_epoch = int(main.best_epoch) if main.best is not None else None
-        out.score_before = out.score
-        if parts.get("before") is not None and parts["before"].weights is not None:
-            after = model.get_weights()
-            model.set_weights(parts["before"].weights)
-            out.score_before = evaluate(model, s)
-            model.set_weights(after)
+        out.score_before = measured["score_before"]
     elif main is not None and hasattr(main, "monitor_op"):
         out.mode = trace.resolved_mode(main)
     if "watch" in parts:
@@ -250,7 +249,7 @@ def _outcome(exp: Experiment, model: keras.Model, s: engine.Split, history: dict
     return out
 
 
-def _collect_files(exp: Experiment, out: Outcome, workdir: Path, parts: dict) -> None:
+def _collect_files(exp: Experiment, out: Outcome, workdir: Path) -> None:
     if isinstance(exp.callback, Checkpoint):
         out.checkpoint_dir = str(workdir) if exp.callback.folder else ""
     logs = workdir / "logs"
@@ -262,10 +261,9 @@ def _collect_files(exp: Experiment, out: Outcome, workdir: Path, parts: dict) ->
 # --------------------------------------------------------------------------- loading a checkpoint
 
 
-def _fresh_model(setup: Setup) -> keras.Model:
+def _fresh_model(setup: Setup, s: engine.Split) -> keras.Model:
     """The setup's model, compiled, with its optimizer built so a weights file's optimizer state fits in."""
     spec = setup.run_spec()
-    s, _ = engine.split(spec)
     model = build_model(spec.model, tuple(s.x_train.shape[1:]), s.task, s.n_classes)
     model.compile(optimizer=keras.optimizers.Adam(setup.learning_rate), loss=TASK_LOSS[s.task],
                   metrics=[TASK_METRIC[s.task]])
@@ -273,32 +271,29 @@ def _fresh_model(setup: Setup) -> keras.Model:
     return model
 
 
-# Models that weights files are loaded into, by structure: their evaluate step is traced once.
-_LOADERS: Pool[keras.Model] = Pool(max_keys=4)
-
-
 def load_checkpoint(path: str, setup: Setup, weights_only: bool) -> keras.Model:
     """A new model from a checkpoint file: weights into a freshly built model, or the whole saved model."""
     if not weights_only:
         return keras.models.load_model(path)
-    model = _fresh_model(setup)
+    model = _fresh_model(setup, engine.split(setup.run_spec())[0])
     model.load_weights(path)
     return model
 
 
 def evaluate_checkpoint(path: str, setup: Setup, weights_only: bool) -> dict[str, float]:
-    """Load one checkpoint and score it on the validation set ("check the accuracy midway")."""
+    """Load one checkpoint and score it on the validation set ("check the accuracy midway").
+
+    A weights file goes into a pooled model of the setup's structure (its evaluate step
+    is traced once per structure); a whole saved model brings its own.
+    """
     s, _ = engine.split(setup.run_spec())
-    with tf.device(DEVICE.name):
-        if not weights_only:
+    if not weights_only:
+        with tf.device(DEVICE.name):
             return evaluate(keras.models.load_model(path), s)
-        key = (setup.data, setup.units)
-        model = _LOADERS.take(key, lambda: _fresh_model(setup))
-        try:
-            model.load_weights(path)
-            return evaluate(model, s)
-        finally:
-            _LOADERS.give_back(key, model)
+    key = ("callbacks", "checkpoint", setup.data, setup.units)
+    with engine.model_session(key, lambda: _fresh_model(setup, s)) as pooled:
+        pooled.model.load_weights(path)
+        return evaluate(pooled.model, s)
 
 
 # --------------------------------------------------------------------------- reading an outcome
@@ -332,11 +327,9 @@ def lr_cuts(lr: list[float]) -> list[tuple[int, float, float]]:
     return [(i + 1, lr[i - 1], lr[i]) for i in range(1, len(lr)) if lr[i] != lr[i - 1]]
 
 
-def fmt(value: float | None, digits: int = 4) -> str:
-    if value is None or not math.isfinite(value):
-        return "–" if value is None else str(value)
-    return f"{value:.{digits}f}"
-
-
 def fmt_lr(value: float) -> str:
+    """A learning rate as the page and the code write it: ``0.001``, ``10``, ``1.00e-05``.
+
+    Not ``lib.core.numbers.fmt_lr`` (``10.0``, ``1e-05``): the page's texts say "the learning rate 10".
+    """
     return f"{value:.6g}" if value >= 1e-4 or value == 0 else f"{value:.2e}"

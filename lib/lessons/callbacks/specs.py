@@ -9,34 +9,41 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from lib.core.specs import DataSpec, FitSpec, OptimizerSpec, RunSpec, check, clean, dense_stack
+from lib.core.specs import DataSpec, FitSpec, OptimizerSpec, RunSpec, check, dense_stack, number, whole
+from lib.lessons.callbacks.controls import CONTROLS, MAX_EPOCHS
 
-DATASETS = ("fashion_mnist", "digits")
-ROWS = (200, 300, 500, 1000, 2000)
-UNITS = (64, 128, 256, 512)
-EPOCHS = (10, 20, 30, 40, 60, 100, 200, 300)
-BATCH_SIZES = (16, 32, 64, 128)
-LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 1.0, 10.0)
+# What the page offers, from the lesson's control table: the specs accept exactly these.
+DATASETS = CONTROLS["cb_data"].options
+ROWS = CONTROLS["cb_rows"].options
+UNITS = CONTROLS["cb_units"].options
+EPOCHS = CONTROLS["cb_epochs"].options
+BATCH_SIZES = CONTROLS["cb_batch"].options
+LEARNING_RATES = CONTROLS["cb_lr"].options
+SEED_RANGE = CONTROLS["cb_seed"].range
+MONITORS = CONTROLS["cb_es_monitor"].options
+MODES = CONTROLS["cb_es_mode"].options
+MIN_DELTAS = CONTROLS["cb_es_delta"].options
+ES_PATIENCE_RANGE = CONTROLS["cb_es_patience"].range
+START_RANGE = CONTROLS["cb_es_start"].range
+FACTOR_RANGE = CONTROLS["cb_lr_factor"].range
+LR_PATIENCE_RANGE = CONTROLS["cb_lr_patience"].range
+MIN_LRS = CONTROLS["cb_lr_min"].options
+COOLDOWN_RANGE = CONTROLS["cb_lr_cooldown"].range
 VALIDATION_SPLIT = 0.5  # half the rows for validation: a small training set overfits quickly
-MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
-MODES = ("auto", "min", "max")
-MIN_LRS = (0.0, 1e-6, 1e-5, 1e-4)
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 DIGITS_ROWS = 1797  # scikit-learn's digits: a larger subsample is the whole set
+DIGITS = 8  # decimals a rate or factor keeps (``0.0001 * 3`` -> ``0.0003``)
 
 
-def _whole(value: object, name: str, lo: int, hi: int) -> int:
-    check(isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-          and float(value).is_integer(), f"{name} must be a whole number")
-    check(lo <= value <= hi, f"{name} must be between {lo} and {hi}")
-    return int(value)
-
-
-def _number(value: object, name: str, lo: float, hi: float) -> float:
-    check(isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value),
-          f"{name} must be a finite number")
-    check(lo <= value <= hi, f"{name} must be between {lo:g} and {hi:g}")
-    return clean(value, 8)
+def one_of(value: object, name: str, options: tuple) -> object:
+    """``value`` if it is one of ``options``; numbers are checked against their range first, so the
+    message says what is wrong (``epochs must be between 10 and 300``)."""
+    if all(isinstance(o, int) for o in options):
+        value = whole(value, name, min(options), max(options))
+    elif all(isinstance(o, float) for o in options):
+        value = number(value, name, min(options), max(options), DIGITS)
+    check(value in options, f"{name} must be one of {', '.join(map(str, options))}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -52,13 +59,13 @@ class Setup:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        check(self.data in DATASETS, f"data set must be one of {', '.join(DATASETS)}")
-        object.__setattr__(self, "rows", _whole(self.rows, "rows", 50, 5000))
-        object.__setattr__(self, "units", _whole(self.units, "hidden units", 1, 1024))
-        object.__setattr__(self, "epochs", _whole(self.epochs, "epochs", 1, 300))
-        object.__setattr__(self, "batch_size", _whole(self.batch_size, "batch size", 1, 1024))
-        object.__setattr__(self, "learning_rate", _number(self.learning_rate, "learning rate", 1e-6, 100.0))
-        object.__setattr__(self, "seed", _whole(self.seed, "seed", 0, 2**31 - 1))
+        one_of(self.data, "data set", DATASETS)
+        object.__setattr__(self, "rows", one_of(self.rows, "rows", ROWS))
+        object.__setattr__(self, "units", one_of(self.units, "hidden units", UNITS))
+        object.__setattr__(self, "epochs", one_of(self.epochs, "epochs", EPOCHS))
+        object.__setattr__(self, "batch_size", one_of(self.batch_size, "batch size", BATCH_SIZES))
+        object.__setattr__(self, "learning_rate", one_of(self.learning_rate, "learning rate", LEARNING_RATES))
+        object.__setattr__(self, "seed", whole(self.seed, "seed", *SEED_RANGE))
 
     def run_spec(self) -> RunSpec:
         return RunSpec(
@@ -96,9 +103,9 @@ class EarlyStop:
 
     def __post_init__(self) -> None:
         _monitor(self.monitor, self.mode)
-        object.__setattr__(self, "min_delta", _number(self.min_delta, "min_delta", 0.0, 10.0))
-        object.__setattr__(self, "patience", _whole(self.patience, "patience", 0, 300))
-        object.__setattr__(self, "start_from_epoch", _whole(self.start_from_epoch, "start_from_epoch", 0, 300))
+        object.__setattr__(self, "min_delta", one_of(self.min_delta, "min_delta", MIN_DELTAS))
+        object.__setattr__(self, "patience", whole(self.patience, "patience", *ES_PATIENCE_RANGE))
+        object.__setattr__(self, "start_from_epoch", whole(self.start_from_epoch, "start_from_epoch", *START_RANGE))
 
 
 @dataclass(frozen=True)
@@ -140,10 +147,10 @@ class Plateau:
 
     def __post_init__(self) -> None:
         _monitor(self.monitor, "auto")
-        object.__setattr__(self, "factor", _number(self.factor, "factor", 0.01, 0.99))
-        object.__setattr__(self, "patience", _whole(self.patience, "patience", 0, 300))
-        object.__setattr__(self, "min_lr", _number(self.min_lr, "min_lr", 0.0, 1.0))
-        object.__setattr__(self, "cooldown", _whole(self.cooldown, "cooldown", 0, 300))
+        object.__setattr__(self, "factor", number(self.factor, "factor", *FACTOR_RANGE, DIGITS))
+        object.__setattr__(self, "patience", whole(self.patience, "patience", *LR_PATIENCE_RANGE))
+        object.__setattr__(self, "min_lr", one_of(self.min_lr, "min_lr", MIN_LRS))
+        object.__setattr__(self, "cooldown", whole(self.cooldown, "cooldown", *COOLDOWN_RANGE))
 
 
 @dataclass(frozen=True)
@@ -165,9 +172,9 @@ class CourseList:
     lr_patience: int = 10
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "es_patience", _whole(self.es_patience, "patience", 0, 300))
-        object.__setattr__(self, "lr_factor", _number(self.lr_factor, "factor", 0.01, 0.99))
-        object.__setattr__(self, "lr_patience", _whole(self.lr_patience, "patience", 0, 300))
+        object.__setattr__(self, "es_patience", whole(self.es_patience, "patience", 0, MAX_EPOCHS))
+        object.__setattr__(self, "lr_factor", number(self.lr_factor, "factor", 0.01, 0.99, DIGITS))
+        object.__setattr__(self, "lr_patience", whole(self.lr_patience, "patience", 0, MAX_EPOCHS))
 
 
 Callback = EarlyStop | Checkpoint | Plateau | Board | Progress | CourseList | None
@@ -188,11 +195,6 @@ def checkpoint_too_big(setup: Setup, mc: Checkpoint) -> bool:
 
 
 @dataclass(frozen=True)
-class _Total:
-    epochs: int
-
-
-@dataclass(frozen=True)
 class Experiment:
     """One cached run: the shared setup plus one section's callback (None = no callback)."""
 
@@ -204,10 +206,3 @@ class Experiment:
             check(not checkpoint_too_big(self.setup, self.callback),
                   f"saving up to {self.setup.epochs} checkpoints of about {checkpoint_bytes(self.setup) / 1e6:.1f} MB "
                   "is too much; use save_best_only on a val_ metric, fewer epochs or fewer units")
-
-    @property
-    def fit(self) -> _Total:
-        """What ``ui.train``'s progress bar counts: epochs, or batches when progress is per batch."""
-        if isinstance(self.callback, Progress) and self.callback.per_batch:
-            return _Total(self.setup.epochs * self.setup.steps_per_epoch)
-        return _Total(self.setup.epochs)

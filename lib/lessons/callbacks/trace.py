@@ -4,7 +4,8 @@ The lesson runs Keras' own EarlyStopping, ModelCheckpoint, ReduceLROnPlateau and
 TensorBoard unchanged; these helpers only read what those did (the learning rate
 in the optimizer, a callback's ``wait`` counter, the files written) so the page
 can draw it. ``EpochProgress`` and ``BatchProgress`` are the callbacks behind this
-app's live progress bar and chart. No Streamlit here.
+app's live progress bar and chart: they send ``lib.core.progress`` events, in epochs
+or in batches. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import keras
 import numpy as np
 
-Reporter = Callable[[str, object], None]
+from lib.core.progress import Reporter, report_progress
 
 # The hooks fit() calls, in the order they first fire within an epoch.
 HOOKS = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end", "on_test_begin",
@@ -111,8 +112,8 @@ class EpochProgress(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = {k: float(v) for k, v in (logs or {}).items()}
         self.updates.append((epoch, -1, logs.get("loss", float("nan"))))
-        if self.report is not None:
-            self.report("epoch", (epoch, logs))
+        # One unit of progress per epoch: epoch + 1 of the epochs fit was asked to run.
+        report_progress(self.report, epoch + 1, self.params.get("epochs"), logs, unit="epoch")
 
 
 class BatchProgress(keras.callbacks.Callback):
@@ -130,8 +131,9 @@ class BatchProgress(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         loss = float((logs or {}).get("loss", float("nan")))
         self.updates.append((self.epoch, batch, loss))
-        if self.report is not None:
-            self.report("epoch", (len(self.updates) - 1, {"loss": loss}))
+        # One unit of progress per batch: fit runs ``steps`` batches in each of its ``epochs``.
+        total = self.params.get("epochs", 0) * (self.params.get("steps") or 0) or None
+        report_progress(self.report, len(self.updates), total, {"loss": loss}, unit="batch")
 
 
 # --------------------------------------------------------------------------- the order of events

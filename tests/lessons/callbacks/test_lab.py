@@ -1,9 +1,8 @@
 """The callbacks lesson: Keras' callbacks against rules written out here, the files they leave, the
-event files read back, and the code lib/codegen/callbacks.py writes (executed and compared with lib)."""
+event files read back, and the code lib/lessons/callbacks/code.py writes (executed and compared with lib)."""
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import io
 import json
@@ -18,22 +17,14 @@ from lib.core import data as data_mod
 from lib.lessons.callbacks import code as codegen
 from lib.lessons.callbacks import figures as figs
 from lib.lessons.callbacks import files, lab
+from tests.shown_code import run_shown_code as exec_code
 
 # Digits, 150 training rows, a fast rate: overfits within a few epochs and trains in well under a second.
-SMALL = lab.Setup(data="digits", rows=300, units=64, epochs=16, batch_size=32, learning_rate=0.03, seed=1)
+SMALL = lab.Setup(data="digits", rows=300, units=64, epochs=20, batch_size=32, learning_rate=0.03, seed=1)
 
 
 def run(exp: lab.Experiment) -> lab.Outcome:
     return lab.run_experiment(exp)
-
-
-def exec_code(code: str) -> tuple[dict, str]:
-    """Execute a generated script; return its variables and what it printed."""
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102  (our own generated code)
-    return namespace, out.getvalue()
 
 
 def assert_same_history(ns_history: dict, outcome: lab.Outcome) -> None:
@@ -92,6 +83,12 @@ def test_specs_validate_with_clear_messages():
         lab.Setup(data="mnist")
     with pytest.raises(ValueError, match="epochs must be between"):
         lab.Setup(epochs=0)
+    with pytest.raises(ValueError, match="epochs must be one of"):  # only what the page offers
+        lab.Setup(epochs=16)
+    with pytest.raises(ValueError, match="min_lr must be between 0 and 0.0001"):
+        lab.Plateau(min_lr=1e-3)
+    with pytest.raises(ValueError, match="min_lr must be one of"):
+        lab.Plateau(min_lr=5e-5)
     with pytest.raises(ValueError, match="learning rate must be a finite number"):
         lab.Setup(learning_rate=float("nan"))
     with pytest.raises(ValueError, match="monitor must be one of"):
@@ -102,7 +99,7 @@ def test_specs_validate_with_clear_messages():
         lab.Plateau(factor=1.0)
     with pytest.raises(ValueError, match="patience must be a whole number"):
         lab.EarlyStop(patience=2.5)
-    assert lab.Setup(learning_rate=0.1 + 0.2).learning_rate == 0.3
+    assert lab.Setup(learning_rate=0.0001 * 3).learning_rate == 0.0003
     # Every epoch of a 512-unit Fashion-MNIST model would be ~7 GB: refused before anything is written.
     huge, every_epoch = lab.Setup(units=512, epochs=300), lab.Checkpoint(save_best_only=False)
     assert lab.checkpoint_too_big(huge, every_epoch) and not lab.checkpoint_too_big(huge, lab.Checkpoint())
@@ -110,7 +107,7 @@ def test_specs_validate_with_clear_messages():
     with pytest.raises(ValueError, match="too much"):
         lab.Experiment(huge, every_epoch)
     assert hash(lab.Experiment(SMALL, lab.EarlyStop())) == hash(lab.Experiment(SMALL, lab.EarlyStop()))
-    assert lab.Experiment(SMALL, lab.Progress(per_batch=True)).fit.epochs == 16 * 5  # 150 rows / 32 -> 5 batches
+    assert SMALL.steps_per_epoch == 5  # 150 rows / 32 -> 5 batches
 
 
 # --------------------------------------------------------------------------- EarlyStopping
@@ -168,10 +165,10 @@ def test_checkpoint_best_only_writes_exactly_the_improving_epochs(tmp_path):
 
 
 def test_checkpoint_every_epoch_full_model_round_trip(tmp_path):
-    setup = lab.Setup(data="digits", rows=300, units=64, epochs=4, learning_rate=0.03, seed=1)
+    setup = lab.Setup(data="digits", rows=300, units=64, epochs=10, learning_rate=0.03, seed=1)
     mc = lab.Checkpoint(save_best_only=False, save_weights_only=False, folder=str(tmp_path))
     out = run(lab.Experiment(setup, mc))
-    assert [c[2] for c in out.checkpoints] == [f"ckpt-{e:03d}.keras" for e in range(1, 5)]
+    assert [c[2] for c in out.checkpoints] == [f"ckpt-{e:03d}.keras" for e in range(1, 11)]
     model = lab.load_checkpoint(os.path.join(out.checkpoint_dir, out.checkpoints[-1][2]), setup, weights_only=False)
     s, _ = lab.engine.split(setup.run_spec())
     # save -> load gives the very same predictions as the trained model.
@@ -182,11 +179,11 @@ def test_checkpoint_every_epoch_full_model_round_trip(tmp_path):
 
 
 def test_plateau_rate_is_read_from_the_optimizer_and_follows_the_rule():
-    rlr = lab.Plateau(monitor="val_loss", factor=0.5, patience=2, min_lr=1e-3, cooldown=1)
+    rlr = lab.Plateau(monitor="val_loss", factor=0.2, patience=2, min_lr=1e-4, cooldown=1)
     out = run(lab.Experiment(SMALL, rlr))
-    assert out.lr == pytest.approx(plateau_rates(out.history["val_loss"], 0.03, 0.5, 2, 1e-3, 1), rel=1e-6)
+    assert out.lr == pytest.approx(plateau_rates(out.history["val_loss"], 0.03, 0.2, 2, 1e-4, 1), rel=1e-6)
     assert lab.lr_cuts(out.lr), "the small setup should reach a plateau"
-    assert min(out.lr) >= 1e-3 * (1 - 1e-6)
+    assert min(out.lr) >= 1e-4 * (1 - 1e-6)
     fig = figs.plateau_figure(out.history, out.lr, "val_loss", LABELS)
     plotted = next(trace for trace in fig.data if trace.name == LABELS["lr"])
     assert list(plotted.y) == out.lr  # the chart draws what the optimizer held
@@ -235,11 +232,11 @@ def test_core_summary_writes_records_tensorboard_reads(tmp_path):
 
 
 def test_progress_per_batch_and_per_epoch_report_the_same_training():
-    setup = lab.Setup(data="digits", rows=300, units=64, epochs=4, learning_rate=0.03, seed=1)
+    setup = lab.Setup(data="digits", rows=300, units=64, epochs=10, learning_rate=0.03, seed=1)
     per_epoch, per_batch = (run(lab.Experiment(setup, lab.Progress(per_batch=b))) for b in (False, True))
-    assert [u[:2] for u in per_epoch.updates] == [(e, -1) for e in range(4)]
+    assert [u[:2] for u in per_epoch.updates] == [(e, -1) for e in range(10)]
     assert [u[2] for u in per_epoch.updates] == per_epoch.history["loss"]
-    assert len(per_batch.updates) == 4 * 5
+    assert len(per_batch.updates) == 10 * 5
     # Batch logs are the running mean since the epoch began: the last batch's equals the epoch's loss.
     last = [u[2] for u in per_batch.updates if u[1] == 4]
     np.testing.assert_allclose(last, per_batch.history["loss"], rtol=1e-6)
@@ -247,7 +244,7 @@ def test_progress_per_batch_and_per_epoch_report_the_same_training():
 
 
 def test_course_list_records_every_hook_in_call_order():
-    setup = lab.Setup(data="digits", rows=300, units=64, epochs=6, learning_rate=0.03, seed=1)
+    setup = lab.Setup(data="digits", rows=300, units=64, epochs=10, learning_rate=0.03, seed=1)
     out = run(lab.Experiment(setup, lab.CourseList(es_patience=20, lr_factor=0.1, lr_patience=1)))
     first = [(hook, name) for epoch, hook, name, _, _ in out.events if epoch == 0]
     assert first[:2] == [("on_epoch_begin", "ModelCheckpoint"), ("on_epoch_begin", "TensorBoard")]
@@ -264,7 +261,7 @@ def test_course_list_records_every_hook_in_call_order():
 
 
 def test_a_divergent_rate_is_reported_not_raised():
-    setup = lab.Setup(data="digits", rows=300, units=64, epochs=5, learning_rate=100.0, seed=1)  # Adam at 100
+    setup = lab.Setup(data="digits", rows=300, units=64, epochs=10, learning_rate=10.0, seed=1)  # Adam at 10
     out = run(lab.Experiment(setup, lab.EarlyStop(patience=1)))
     assert out.epochs_run >= 1
     values = np.asarray(out.history["loss"])
@@ -301,7 +298,7 @@ LABELS = {"train": "training", "validation": "validation",
           "loss": "loss", "val_loss": "val_loss", "accuracy": "accuracy", "val_accuracy": "val_accuracy",
           "epoch": "epoch", "lr": "learning rate", "best": "best", "stop": "stop", "patience": "patience",
           "warmup": "warm-up", "saved": "saved", "picked": "picked", "value": "value"}
-TINY = lab.Setup(data="digits", rows=300, units=64, epochs=5, batch_size=32, learning_rate=0.03, seed=1)  # SMALL's net
+TINY = lab.Setup(data="digits", rows=300, units=64, epochs=10, batch_size=32, learning_rate=0.03, seed=1)  # SMALL's net
 
 
 @pytest.fixture
@@ -377,7 +374,7 @@ def test_baseline_code_on_fashion_mnist(in_tmp, monkeypatch):
     except OSError:
         pytest.skip("Fashion-MNIST is not installed on this machine")
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", lambda: (train, (None, None)))
-    setup = lab.Setup(data="fashion_mnist", rows=200, units=32, epochs=2, seed=3)
+    setup = lab.Setup(data="fashion_mnist", rows=200, units=64, epochs=10, seed=3)
     out = run(lab.Experiment(setup, lab.Progress()))
     ns, printed = exec_code(codegen.baseline_code(setup))
     assert_same_history(ns["history"].history, out)
