@@ -11,6 +11,8 @@ from lib.lessons.callbacks import code, files, lab, trace
 from lib.lessons.callbacks import figures as figs
 from lib.lessons.callbacks.controls import CONTROLS as C
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 fmt_lr = lab.fmt_lr
 
 

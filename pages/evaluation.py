@@ -15,6 +15,8 @@ from lib.lessons.evaluation import keras_metrics as kc
 from lib.lessons.evaluation import segmentation as seg
 from lib.lessons.evaluation.controls import CONTROLS as C
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 pct = lab.pct
 MAX_PINS = 6
 

@@ -16,6 +16,8 @@ from lib.lessons.optimizers import code, lab, race
 from lib.lessons.optimizers import figures as figs
 from lib.lessons.optimizers.controls import CONTROLS as C
 
+ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
+
 fmt = partial(numbers.fmt, sci=True, undefined="nan")  # as Python prints a number that is not one
 
 

@@ -24,8 +24,8 @@ KINDS = ("slider", "range", "number", "toggle", "select", "radio")
 class Control:
     """One control. ``lo``/``hi``/``step`` for numbers, ``options`` for choices.
 
-    ``label`` and ``help`` are catalogue keys. ``field`` names what the value feeds,
-    as ``"<module>:<Class>.<attribute>"`` relative to the lesson's package (e.g.
+    ``label`` and ``help`` are catalogue keys; ``names`` is a catalogue prefix naming options.
+    ``field`` names what the value feeds, as ``"<module>:<Class>.<attribute>"`` relative to the lesson's package (e.g.
     ``"lab:LinearSpec.seed"``); the table test builds that class with the control's
     default and range ends, and expects a ValueError just outside them.
     """
@@ -41,6 +41,7 @@ class Control:
     help: str | None = None
     field: str | None = None
     dynamic: bool = False  # the page narrows the range at run time (e.g. a scrubber over the steps run)
+    names: str | None = None  # catalogue prefix naming the options: "design.act_" + "relu"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -322,22 +322,6 @@ def _run_fast(trainer: _Trainer, spec: RunSpec, s: Split, orders: np.ndarray,
     return history
 
 
-class EpochReporter(keras.callbacks.Callback):
-    """TRANSITIONAL: the old ("epoch", (epoch, logs)) events, until every lesson reports Progress."""
-
-    def __init__(self, report: Reporter | None) -> None:
-        super().__init__()
-        self.report = report
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if self.report is not None:
-            self.report("epoch", (epoch, {k: float(v) for k, v in (logs or {}).items()}))
-
-
-def gate_slot(on_epoch: Reporter | None = None):  # noqa: ANN201  TRANSITIONAL: use ``job``
-    return job(on_epoch)
-
-
 def train_on(spec: RunSpec, s: Split, on_epoch: Reporter | None = None,
              callbacks: Sequence[keras.callbacks.Callback] = (), notice: str | None = None,
              use: Callable[[keras.Model], object] | None = None, per_batch: bool = False) -> RunResult:

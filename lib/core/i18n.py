@@ -73,12 +73,7 @@ def current_language() -> str:
         return DEFAULT_LANGUAGE
     if get_script_run_ctx(suppress_warning=True) is None:  # unit tests, scripts
         return DEFAULT_LANGUAGE
-    lang = st.session_state.get("lang")
-    if lang is None:  # TRANSITIONAL: until every page calls ui.require_entry_point first
-        from lib.core.streamlit_internals import require_entry_point
-
-        require_entry_point()
-    return lang or DEFAULT_LANGUAGE
+    return st.session_state.get("lang") or DEFAULT_LANGUAGE
 
 
 def t(key: str, **values: Any) -> str:

@@ -136,7 +136,7 @@ def _clamp_state(key: str, min_value: Any, max_value: Any) -> None:
         st.session_state[key] = clamped
 
 
-def slider(key: str, label: str, min_value: Any, max_value: Any, value: Any, step: Any = None,
+def _slider(key: str, label: str, min_value: Any, max_value: Any, value: Any, step: Any = None,
            container: Any = None, **kwargs: Any) -> Any:
     """A slider whose value lives in the URL as ``?key=value``."""
     _clamp_state(key, min_value, max_value)
@@ -166,7 +166,11 @@ def _choice(widget: Callable[..., Any], key: str, label: str, options: Sequence[
     kwargs.setdefault("index", None if key in st.session_state else options.index(default))
     if kwargs["index"] is None:
         del kwargs["index"]
-    value = getattr(container, widget.__name__)(label, options=options, format_func=format_func, key=key, **kwargs)
+    # Name every option now, in this run's language: Streamlit (and AppTest) may call
+    # format_func again after the run, when the session's language is no longer at hand.
+    names = {option: format_func(option) for option in options}
+    value = getattr(container, widget.__name__)(label, options=options, format_func=names.__getitem__, key=key,
+                                                **kwargs)
     if value == default:
         if key in st.query_params:
             del st.query_params[key]  # defaults stay out of the link, like bound widgets
@@ -175,26 +179,26 @@ def _choice(widget: Callable[..., Any], key: str, label: str, options: Sequence[
     return value
 
 
-def select(key: str, label: str, options: Sequence[Any], default: Any = None,
+def _select(key: str, label: str, options: Sequence[Any], default: Any = None,
            format_func: Callable[[Any], str] = str, container: Any = None, **kwargs: Any) -> Any:
     """A selectbox over stable codes: the URL holds the code, the learner reads ``format_func``."""
     return _choice(st.selectbox, key, label, options, default, format_func, container, **kwargs)
 
 
-def radio(key: str, label: str, options: Sequence[Any], default: Any = None,
+def _radio(key: str, label: str, options: Sequence[Any], default: Any = None,
           format_func: Callable[[Any], str] = str, container: Any = None, **kwargs: Any) -> Any:
     """Radio buttons over stable codes, kept in the URL like ``select``."""
     return _choice(st.radio, key, label, options, default, format_func, container, **kwargs)
 
 
-def number(key: str, label: str, min_value: Any, max_value: Any, value: Any, step: Any = None,
+def _number(key: str, label: str, min_value: Any, max_value: Any, value: Any, step: Any = None,
            container: Any = None, **kwargs: Any) -> Any:
     _clamp_state(key, min_value, max_value)
     return _bound(st.number_input, key, label, container, min_value=min_value, max_value=max_value,
                   value=value, step=step, **kwargs)
 
 
-def toggle(key: str, label: str, value: bool = False, container: Any = None, **kwargs: Any) -> bool:
+def _toggle(key: str, label: str, value: bool = False, container: Any = None, **kwargs: Any) -> bool:
     return _bound(st.toggle, key, label, container, value=value, **kwargs)
 
 
@@ -215,12 +219,14 @@ def control(c: Control, container: Any = None, label: str | None = None, **overr
     lo, hi = overrides.pop("lo", c.lo), overrides.pop("hi", c.hi)
     default = overrides.pop("default", c.default)
     if c.kind in ("slider", "range"):
-        return slider(c.key, text, lo, hi, default, c.step, container, **overrides)
+        return _slider(c.key, text, lo, hi, default, c.step, container, **overrides)
     if c.kind == "number":
-        return number(c.key, text, lo, hi, default, c.step, container, **overrides)
+        return _number(c.key, text, lo, hi, default, c.step, container, **overrides)
     if c.kind == "toggle":
-        return toggle(c.key, text, default, container, **overrides)
-    widget = select if c.kind == "select" else radio
+        return _toggle(c.key, text, default, container, **overrides)
+    widget = _select if c.kind == "select" else _radio
+    if c.names is not None:
+        overrides.setdefault("format_func", lambda option: t(f"{c.names}{option}"))
     return widget(c.key, text, overrides.pop("options", c.options), default, container=container, **overrides)
 
 
@@ -362,13 +368,7 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
                 status, bar, chart = st.empty(), st.empty(), st.empty()
             if kind == "queued":
                 status.info(t("common.queued", place=payload), icon="⏳")
-            elif kind == "epoch":  # TRANSITIONAL: lessons not yet on lib.core.progress
-                from lib.core.progress import Progress
-
-                epoch, logs = payload
-                total = getattr(getattr(spec, "fit", None), "epochs", None)
-                payload, kind = Progress(epoch + 1, total, "epoch", logs), "progress"
-            if kind == "progress":
+            elif kind == "progress":
                 rows.append({k: v for k, v in payload.logs.items() if "loss" in k and math.isfinite(v)})
                 fraction = payload.fraction
                 status.caption(t(f"common.training_{payload.unit}", done=payload.done, total=payload.total or "?"))

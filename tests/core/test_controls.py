@@ -63,6 +63,9 @@ def test_table_rows_are_complete(slug, table):
     for c in table:
         assert c.label in keys, f"{slug}.{c.key}: no text {c.label}"
         assert c.help is None or c.help in keys, f"{slug}.{c.key}: no text {c.help}"
+        if c.names is not None:
+            missing = [o for o in c.options if f"{c.names}{o}" not in keys]
+            assert missing == [], f"{slug}.{c.key}: no names for {missing}"
         if c.kind in ("slider", "number", "range"):
             assert c.lo < c.hi and c.step is not None and c.step > 0, f"{slug}.{c.key}: range and step"
 
@@ -102,7 +105,6 @@ def test_spec_accepts_exactly_what_the_control_offers(slug, c):
             cls(**{name: value})
 
 
-@pytest.mark.xfail(reason="TRANSITIONAL: tables being filled")
 def test_tables_feed_specs():
     assert len(WITH_FIELD) >= 12  # most lessons tie controls to their specs
 

@@ -41,7 +41,6 @@ def test_every_lesson_has_its_package_and_page():
     assert len(PY) > 60  # the walk below really sees the tree
 
 
-@pytest.mark.xfail(reason="TRANSITIONAL: lessons move to the one API")
 def test_a_lesson_imports_only_core_and_itself():
     crossing = []
     for folder in LESSON_DIRS:
@@ -84,7 +83,6 @@ def private_core_uses(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(reason="TRANSITIONAL: lessons move to the one API")
 def test_nothing_outside_core_uses_a_private_core_name():
     outside = [p for p in PY if not _rel(p).startswith("lib/core/")]
     assert len(outside) > 40
@@ -109,7 +107,6 @@ def test_only_the_edge_imports_streamlit():
     assert offenders == []
 
 
-@pytest.mark.xfail(reason="TRANSITIONAL: lessons move to the one API")
 @pytest.mark.parametrize("path", PY, ids=_rel)
 def test_no_file_over_450_lines(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
