@@ -230,6 +230,13 @@ def control(c: Control, container: Any = None, label: str | None = None, **overr
     return widget(c.key, text, overrides.pop("options", c.options), default, container=container, **overrides)
 
 
+def control_row(table: Table, *keys: str, gap: str = "medium", widths: Sequence[float] | None = None,
+                vertical_alignment: str = "bottom", **overrides: dict[str, Any]) -> list[Any]:
+    """The controls ``keys`` side by side, one column each; ``overrides[key]`` goes to that widget."""
+    columns = st.columns(list(widths) if widths else len(keys), gap=gap, vertical_alignment=vertical_alignment)
+    return [control(table[key], column, **overrides.get(key, {})) for key, column in zip(keys, columns, strict=True)]
+
+
 def reset_button(table: Table) -> None:
     """"Reset this lesson to its defaults": forget every control's value and its URL key."""
 
