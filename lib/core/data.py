@@ -155,40 +155,27 @@ def spiral(n_samples: int = 1000, noise: float = 0.2, seed: int = 0) -> Dataset:
 # --- small real sets ------------------------------------------------------------
 
 
-def digits(subsample: int | None = None, seed: int = 0) -> Dataset:
-    """8x8 digits as 64 features scaled to 0..1."""
-    bunch = skdatasets.load_digits()
-    x, y = bunch.data / 16.0, bunch.target
+def _sklearn_set(x: np.ndarray, y: np.ndarray, subsample: int | None, seed: int, task: str,
+                 class_names: tuple[str, ...], feature_names: tuple[str, ...]) -> Dataset:
     idx = _subsample_index(len(y), subsample, seed)
     if idx is not None:
         x, y = x[idx], y[idx]
-    return Dataset(
-        x=x.astype(np.float32),
-        y=y.astype(np.int32),
-        task="multiclass",
-        n_classes=10,
-        class_names=tuple(str(d) for d in range(10)),
-        feature_names=tuple(bunch.feature_names),
-        source="sklearn",
-    )
+    return Dataset(x=x.astype(np.float32), y=y.astype(np.int32), task=task, n_classes=len(class_names),
+                   class_names=class_names, feature_names=feature_names, source="sklearn")
+
+
+def digits(subsample: int | None = None, seed: int = 0) -> Dataset:
+    """8x8 digits as 64 features scaled to 0..1."""
+    bunch = skdatasets.load_digits()
+    return _sklearn_set(bunch.data / 16.0, bunch.target, subsample, seed, "multiclass",
+                        tuple(str(d) for d in range(10)), tuple(bunch.feature_names))
 
 
 def breast_cancer(subsample: int | None = None, seed: int = 0) -> Dataset:
     """Wisconsin breast cancer, raw (unscaled) features: scaling is part of the lesson."""
     bunch = skdatasets.load_breast_cancer()
-    x, y = bunch.data, bunch.target
-    idx = _subsample_index(len(y), subsample, seed)
-    if idx is not None:
-        x, y = x[idx], y[idx]
-    return Dataset(
-        x=x.astype(np.float32),
-        y=y.astype(np.int32),
-        task="binary",
-        n_classes=2,
-        class_names=tuple(str(n) for n in bunch.target_names),
-        feature_names=tuple(str(n) for n in bunch.feature_names),
-        source="sklearn",
-    )
+    return _sklearn_set(bunch.data, bunch.target, subsample, seed, "binary",
+                        tuple(str(n) for n in bunch.target_names), tuple(str(n) for n in bunch.feature_names))
 
 
 def advertising_frame() -> pd.DataFrame:

@@ -8,10 +8,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Lesson:
-    slug: str  # URL path, e.g. /tensors
-    path: str  # page file, relative to the repository root
+    slug: str  # URL path (/tensors), package (lib/lessons/tensors) and page file (pages/tensors.py)
     icon: str
     # i18n keys are derived: "<slug>.title" and "<slug>.summary"
+
+    @property
+    def path(self) -> str:
+        """The page file, relative to the repository root."""
+        return f"pages/{self.slug}.py"
 
     @property
     def title_key(self) -> str:
@@ -22,17 +26,8 @@ class Lesson:
         return f"{self.slug}.summary"
 
 
-LESSONS: tuple[Lesson, ...] = (
-    Lesson("home", "pages/home.py", "🏠"),
-    Lesson("tensors", "pages/tensors.py", "🧊"),
-    Lesson("autodiff", "pages/autodiff.py", "📐"),
-    Lesson("linear", "pages/linear.py", "📏"),
-    Lesson("training", "pages/training.py", "🔁"),
-    Lesson("regression", "pages/regression.py", "📈"),
-    Lesson("layers", "pages/layers.py", "🧱"),
-    Lesson("design", "pages/design.py", "👕"),
-    Lesson("optimizers", "pages/optimizers.py", "🏃"),
-    Lesson("callbacks", "pages/callbacks.py", "⏱️"),
-    Lesson("saving", "pages/saving.py", "💾"),
-    Lesson("evaluation", "pages/evaluation.py", "🎯"),
-)
+# Course order, with each lesson's icon.
+_COURSE = (("home", "🏠"), ("tensors", "🧊"), ("autodiff", "📐"), ("linear", "📏"), ("training", "🔁"),
+           ("regression", "📈"), ("layers", "🧱"), ("design", "👕"), ("optimizers", "🏃"), ("callbacks", "⏱️"),
+           ("saving", "💾"), ("evaluation", "🎯"))
+LESSONS: tuple[Lesson, ...] = tuple(Lesson(slug, icon) for slug, icon in _COURSE)
