@@ -34,6 +34,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import TypeVar
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -54,6 +55,7 @@ from lib.core.specs import RunSpec  # noqa: E402
 GATE = Gate(default_capacity(DEVICE.count))
 POOL: Pool[PooledModel] = Pool(max_keys=48)  # distinct model structures kept, all lessons together
 EVAL_BATCH = 4096
+T = TypeVar("T")
 _held = threading.local()  # how deep this thread is inside ``job``
 
 
@@ -106,6 +108,26 @@ def model_session(key: Hashable, build: Callable[[], keras.Model], report: Repor
             yield pooled
         finally:
             POOL.give_back(key, pooled)
+
+
+LIGHT: Pool[object] = Pool(max_keys=64)  # traced helpers of light work that is not training
+
+
+@contextmanager
+def borrowed(key: Hashable, build: Callable[[], T]) -> Iterator[T]:
+    """A pooled helper for light work that is not training, on the CPU, outside the gate.
+
+    For things like an optimizer stepping one 2-D variable on a loss surface: a few
+    milliseconds, no Keras model, nothing worth queueing behind other learners' jobs
+    or moving to a GPU. ``build()`` makes it once per ``key`` (its traced functions are
+    what is worth keeping); the borrower resets it before use.
+    """
+    obj = LIGHT.take(key, build)
+    try:
+        with tf.device("/CPU:0"):
+            yield obj  # type: ignore[misc]
+    finally:
+        LIGHT.give_back(key, obj)
 
 
 @dataclass(frozen=True)

@@ -117,3 +117,14 @@ def test_run_lets_a_lesson_use_the_trained_model():
     assert result.used == result.param_count
     per_batch = engine.run(spec, per_batch=True)
     assert per_batch.history == result.history  # one step per graph call: the same numbers
+
+
+def test_light_work_borrows_from_its_own_pool_outside_the_gate():
+    admitted, takes, light = engine.GATE.admitted, engine.POOL.takes, engine.LIGHT.takes
+    built = []
+    for _ in range(2):
+        with engine.borrowed(("test", "light"), lambda: built.append(1) or object()) as helper:
+            assert helper is not None
+    assert built == [1]  # built once, then reused
+    assert engine.LIGHT.takes == light + 2
+    assert (engine.GATE.admitted, engine.POOL.takes) == (admitted, takes)  # not a training job

@@ -22,9 +22,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lib.core import device  # noqa: F401  (sets GPU memory growth before the first tensor is built)
+from lib.core import (
+    device,  # noqa: F401  (sets GPU memory growth before the first tensor is built)
+    engine,
+)
 from lib.core.models import build_optimizer
-from lib.core.pool import OptimizerReset, Pool
+from lib.core.pool import OptimizerReset
 from lib.core.specs import OPTIMIZERS, OptimizerSpec, check, whole
 from lib.lessons.optimizers.controls import CONTROLS, MOMENTUM_OPTIMIZERS
 from lib.lessons.optimizers.surfaces import (  # noqa: F401  (part of this module's API for the page)
@@ -274,28 +277,14 @@ class _Walker:
         return tuple(t.numpy() for t in self.walk(tf.constant(spec.steps)))
 
 
-# NOT ``engine.model_session``, on purpose (the one pool this lesson keeps): a walk is not
-# training. There is no Keras model (one tf.Variable and an optimizer), it takes a few
-# milliseconds on the CPU, and it must not wait in the training gate behind other learners'
-# jobs or run on the training device; its keys (surface × optimizer × momentum, up to
-# hundreds) would also crowd the shared model pool. The core API this would need:
-# ``engine.optimizer_session(key, build_optimizer, variables, learning_rate, gated=False,
-# device="/CPU:0")`` over a pool of its own, yielding the optimizer reset with
-# ``OptimizerReset`` (see the lead's report).
-WALKERS: Pool[_Walker] = Pool(max_keys=48)
-
-
 def run_path(spec: PathSpec) -> PathResult:
     """Step the real Keras optimizer of ``spec`` on its surface; stop the record at the first inf/NaN."""
     surface = SURFACES[spec.surface]
-    key = (spec.surface, spec.optimizer.name, spec.optimizer.momentum)
-    walker = WALKERS.take(key, lambda: _Walker(surface, spec.optimizer))
-    try:
-        with tf.device("/CPU:0"):  # two numbers per step: a GPU would only add transfer time
-            positions, losses, grads, states = walker(spec)
+    # A walk is light work, not training (one tf.Variable, a few ms): a borrowed walker, not a model session.
+    key = ("optimizers", "walk", spec.surface, spec.optimizer.name, spec.optimizer.momentum)
+    with engine.borrowed(key, lambda: _Walker(surface, spec.optimizer)) as walker:
+        positions, losses, grads, states = walker(spec)
         names = walker.slot_names
-    finally:
-        WALKERS.give_back(key, walker)
     positions, losses = positions.astype(np.float64), losses.astype(np.float64)
     bad = ~(np.isfinite(positions).all(axis=1) & np.isfinite(losses))
     diverged_at = int(np.argmax(bad)) if bad.any() else None

@@ -140,9 +140,9 @@ def test_states_are_the_optimizers_own_variables():
 def test_same_spec_same_path_and_a_new_rate_reuses_the_traced_loop():
     a, b = path("adam"), path("adam")
     np.testing.assert_array_equal(a.positions, b.positions)
-    before = lab.WALKERS.size()
+    before = engine.LIGHT.size()
     c = path("adam", exponent=-1.5)
-    assert lab.WALKERS.size() == before and not np.array_equal(a.positions, c.positions)
+    assert engine.LIGHT.size() == before and not np.array_equal(a.positions, c.positions)
 
 
 def test_a_divergent_walk_is_cut_at_the_first_inf_and_reported():
