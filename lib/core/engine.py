@@ -8,12 +8,12 @@
   the training device, inside a job; the lesson fits, evaluates, saves or inspects
   it before it goes back to the pool.
 * ``run(spec)`` / ``train_on(spec, split)``: a ``RunSpec``'s model on its data or a
-  given split, through a pooled ``_Trainer``.
+  given split, through a pooled ``_Trainer``; ``use=`` runs on the trained model
+  before it goes back, ``callbacks=`` go to ``model.fit``.
+* ``borrowed(key, build)``: a pooled helper for light work that is not training
+  (CPU, outside the gate).
 
 Progress goes to the reporter as ``lib.core.progress`` events, in an honest unit.
-
-``run(spec)`` is a pure function of its spec: same spec, same numbers. Two paths
-give the same RunResult:
 
 ``run(spec)`` is a pure function of its spec: same spec, same numbers. Two paths
 give the same RunResult:
@@ -34,9 +34,9 @@ import math
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from typing import TypeVar
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 

@@ -111,3 +111,20 @@ def test_only_the_edge_imports_streamlit():
 def test_no_file_over_450_lines(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= 450, f"{_rel(path)} has {lines} lines: split it by what it holds"
+
+
+def test_no_lesson_keeps_its_own_trainer_pool_or_gate():
+    """Training goes through lib.core.engine: lessons build no Pool or Gate and hold no slot by hand."""
+    offenders = []
+    outside = [p for p in PY if not _rel(p).startswith("lib/core/")]
+    for path in outside:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            called = getattr(node.func, "id", getattr(node.func, "attr", "")) if isinstance(node, ast.Call) else ""
+            if called in ("Pool", "Gate"):
+                offenders.append(f"{_rel(path)}:{node.lineno} builds a {called}")
+            if isinstance(node, ast.Attribute) and node.attr in ("GATE", "POOL", "LIGHT", "slot", "give_back"):
+                offenders.append(f"{_rel(path)}:{node.lineno} uses .{node.attr}")
+        offenders += [f"{_rel(path)} imports {name} from {module}" for _, module, names in _imports(path)
+                      for name in names if module in ("lib.core.gate", "lib.core.pool") and name != "OptimizerReset"]
+    assert offenders == []
