@@ -59,17 +59,31 @@ def build_model(spec: ModelSpec, input_shape: tuple[int, ...], task: str, n_clas
     return keras.Sequential(layers)
 
 
+# The Keras class behind each optimizer name: momentum and Nesterov are SGD variants.
+OPTIMIZER_CLASSES = {"sgd": "SGD", "momentum": "SGD", "nesterov": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop",
+                     "adam": "Adam"}
+
+
+def optimizer_arguments(spec: OptimizerSpec) -> dict[str, object]:
+    """The keyword arguments of the Keras optimizer for ``spec``, as code writes them."""
+    args: dict[str, object] = {"learning_rate": spec.lr}
+    if spec.name in ("momentum", "nesterov"):
+        args["momentum"] = spec.momentum
+    if spec.name == "nesterov":
+        args["nesterov"] = True
+    return args
+
+
 def build_optimizer(spec: OptimizerSpec) -> keras.optimizers.Optimizer:
     """The real Keras optimizer class for a spec (momentum/nesterov are SGD variants)."""
-    lr = spec.lr
-    if spec.name == "sgd":
-        return keras.optimizers.SGD(learning_rate=lr)
-    if spec.name == "momentum":
-        return keras.optimizers.SGD(learning_rate=lr, momentum=spec.momentum)
-    if spec.name == "nesterov":
-        return keras.optimizers.SGD(learning_rate=lr, momentum=spec.momentum, nesterov=True)
-    if spec.name == "adagrad":
-        return keras.optimizers.Adagrad(learning_rate=lr)
-    if spec.name == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate=lr)
-    return keras.optimizers.Adam(learning_rate=lr)
+    return getattr(keras.optimizers, OPTIMIZER_CLASSES[spec.name])(**optimizer_arguments(spec))
+
+
+def optimizer_call(spec: OptimizerSpec, lr_text: str | None = None) -> str:
+    """``keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)``: the code that builds it.
+
+    ``lr_text`` writes the learning rate another way (e.g. ``fmt_lr``); by default ``repr``.
+    """
+    args = {**optimizer_arguments(spec), "learning_rate": lr_text or repr(spec.lr)}
+    text = ", ".join(f"{k}={v if k == 'learning_rate' else repr(v)}" for k, v in args.items())
+    return f"keras.optimizers.{OPTIMIZER_CLASSES[spec.name]}({text})"

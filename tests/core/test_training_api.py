@@ -128,3 +128,14 @@ def test_light_work_borrows_from_its_own_pool_outside_the_gate():
     assert built == [1]  # built once, then reused
     assert engine.LIGHT.takes == light + 2
     assert (engine.GATE.admitted, engine.POOL.takes) == (admitted, takes)  # not a training job
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+def test_the_code_for_an_optimizer_builds_the_same_optimizer(name):
+    from lib.core.models import build_optimizer, optimizer_call
+    from lib.core.specs import OptimizerSpec
+
+    spec = OptimizerSpec(name, 0.05, momentum=0.8)
+    shown = eval(optimizer_call(spec), {"keras": keras})  # noqa: S307  (our own generated code)
+    config, built = shown.get_config(), build_optimizer(spec).get_config()
+    assert {k: v for k, v in config.items() if k != "name"} == {k: v for k, v in built.items() if k != "name"}
