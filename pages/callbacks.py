@@ -52,6 +52,11 @@ def labels() -> dict:
     return {k: t(f"callbacks.fig.{k}") for k in keys}
 
 
+def section(n: int) -> None:
+    st.header(t(f"callbacks.s{n}_header"), divider="gray")
+    st.markdown(t(f"callbacks.s{n}_text"))
+
+
 def effect_text(effect: str, values: tuple) -> str:
     shown = [fmt_lr(v) if effect == "lr_cut" else fmt(v) if isinstance(v, float) else v for v in values]
     return t(f"callbacks.effect.{effect}", **{f"v{i}": v for i, v in enumerate(shown)})
@@ -62,15 +67,8 @@ st.title(t("callbacks.title"))
 st.markdown(t("callbacks.intro"))
 
 # --------------------------------------------------------------------------- 1. the experiment
-st.header(t("callbacks.s1_header"), divider="gray")
-st.markdown(t("callbacks.s1_text"))
-c = st.columns(4, gap="medium")
-# Choice names translated now, in this run's language (a format_func may be called outside the run).
-data_names = {d: t(f"callbacks.data.{d}") for d in C["cb_data"].options}
-data = ui.control(C["cb_data"], c[0], format_func=data_names.__getitem__)
-rows = ui.control(C["cb_rows"], c[1])
-units = ui.control(C["cb_units"], c[2])
-rate = ui.control(C["cb_lr"], c[3], format_func=fmt_lr)
+section(1)
+data, rows, units, rate = ui.control_row(C, "cb_data", "cb_rows", "cb_units", "cb_lr", cb_lr={"format_func": fmt_lr})
 c = st.columns(4, gap="medium")
 epochs = ui.control(C["cb_epochs"], c[0])
 batch = ui.control(C["cb_batch"], c[1])
@@ -103,8 +101,7 @@ else:
 ui.code_panel(code.baseline_code(setup), "overfit_baseline.py", "cb_base")
 
 # --------------------------------------------------------------------------- 2. EarlyStopping
-st.header(t("callbacks.s2_header"), divider="gray")
-st.markdown(t("callbacks.s2_text"))
+section(2)
 left, right = st.columns([1, 2.2], gap="large")
 with left.container(border=True):
     es_patience = ui.control(C["cb_es_patience"])
@@ -153,12 +150,8 @@ if es_mode != "auto" and es_mode != ("max" if es_monitor.endswith("accuracy") el
 ui.code_panel(code.early_code(setup, es), "early_stopping.py", "cb_es")
 
 # --------------------------------------------------------------------------- 3. ModelCheckpoint
-st.header(t("callbacks.s3_header"), divider="gray")
-st.markdown(t("callbacks.s3_text"))
-c = st.columns(3, gap="medium")
-ck_monitor = ui.control(C["cb_ck_monitor"], c[0])
-ck_best = ui.control(C["cb_ck_best"], c[1])
-ck_weights = ui.control(C["cb_ck_weights"], c[2])
+section(3)
+ck_monitor, ck_best, ck_weights = ui.control_row(C, "cb_ck_monitor", "cb_ck_best", "cb_ck_weights")
 folder = session_folder()
 generation = st.session_state.get(GENERATION_KEY, 0)
 mc = lab.Checkpoint(monitor=ck_monitor, save_best_only=ck_best, save_weights_only=ck_weights, folder=str(folder.path),
@@ -207,14 +200,10 @@ st.caption(t("callbacks.ck_private"))
 ui.code_panel(code.checkpoint_code(setup, mc, pick), "model_checkpoint.py", "cb_ck")
 
 # --------------------------------------------------------------------------- 4. ReduceLROnPlateau
-st.header(t("callbacks.s4_header"), divider="gray")
-st.markdown(t("callbacks.s4_text"))
-c = st.columns(5, gap="medium")
-lr_monitor = ui.control(C["cb_lr_monitor"], c[0])
-lr_factor = ui.control(C["cb_lr_factor"], c[1])
-lr_patience = ui.control(C["cb_lr_patience"], c[2])
-lr_min = ui.control(C["cb_lr_min"], c[3], format_func=fmt_lr)
-lr_cooldown = ui.control(C["cb_lr_cooldown"], c[4])
+section(4)
+lr_monitor, lr_factor, lr_patience, lr_min, lr_cooldown = ui.control_row(
+    C, "cb_lr_monitor", "cb_lr_factor", "cb_lr_patience", "cb_lr_min", "cb_lr_cooldown",
+    cb_lr_min={"format_func": fmt_lr})
 rlr = lab.Plateau(monitor=lr_monitor, factor=lr_factor, patience=lr_patience, min_lr=lr_min, cooldown=lr_cooldown)
 rlr_run = train(rlr)
 st.plotly_chart(figs.plateau_figure(rlr_run.history, rlr_run.lr, lr_monitor, L), key="cb_lr_fig")
@@ -231,8 +220,7 @@ if lr_min > 0 and rlr_run.lr and rlr_run.lr[-1] <= lr_min * (1 + 1e-6):
 ui.code_panel(code.plateau_code(setup, rlr), "reduce_lr_on_plateau.py", "cb_lr")
 
 # --------------------------------------------------------------------------- 5. TensorBoard
-st.header(t("callbacks.s5_header"), divider="gray")
-st.markdown(t("callbacks.s5_text"))
+section(5)
 tb_hist = ui.control(C["cb_tb_hist"])
 board = lab.Board(histograms=tb_hist)
 tb_run = train(board)
@@ -268,8 +256,7 @@ if not files.tensorboard_installed():
 ui.code_panel(code.board_code(setup, board), "tensorboard_logs.py", "cb_tb")
 
 # --------------------------------------------------------------------------- 6. your own callback
-st.header(t("callbacks.s6_header"), divider="gray")
-st.markdown(t("callbacks.s6_text"))
+section(6)
 per_batch = ui.control(C["cb_own_batch"])
 own_cls = trace.BatchProgress if per_batch else trace.EpochProgress
 st.code(inspect.getsource(own_cls), language="python")
@@ -284,8 +271,7 @@ st.caption(t("callbacks.own_caption_batch" if per_batch else "callbacks.own_capt
 ui.code_panel(code.progress_code(setup, lab.Progress(per_batch=per_batch)), "progress_callback.py", "cb_own")
 
 # --------------------------------------------------------------------------- 7. the course's list together
-st.header(t("callbacks.s7_header"), divider="gray")
-st.markdown(t("callbacks.s7_text"))
+section(7)
 course = lab.CourseList()
 all_run = train(course)
 names = ("ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau", "TensorBoard")

@@ -1,5 +1,6 @@
 import math
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
@@ -37,23 +38,37 @@ def conv_for(spec: fur.ConvSpec) -> fur.ConvCount:
     return fur.conv_counts(spec)
 
 
-def wrong(error: ValueError) -> None:
-    st.error(t("design.bad_settings", message=str(error)), icon="⚠️")
-    st.stop()
+Spec = TypeVar("Spec")
+
+
+def checked(make: Callable[..., Spec], *values: object, **fields: object) -> Spec:
+    """``make(*values, **fields)``; settings it refuses are shown to the learner and stop the page."""
+    try:
+        return make(*values, **fields)
+    except ValueError as error:
+        st.error(t("design.bad_settings", message=str(error)), icon="⚠️")
+        st.stop()
 
 
 def act_name(code_: str) -> str:
     return t(f"design.act_{code_}")
 
 
-def names_of(key: str, prefix: str) -> Callable[[object], str]:
-    """A widget's ``format_func``: its options' names in this run's language, fixed now (tests read them later)."""
-    names = {option: t(f"design.{prefix}{option}") for option in C[key].options}
-    return names.__getitem__
+def further(part: str, *keys: str, **overrides: dict[str, Any]) -> list[Any]:
+    """A "going further" part's heading and text, then its row of controls (their values, in order)."""
+    st.subheader(t(f"design.{part}_header"))
+    st.markdown(t(f"design.{part}_text"))
+    return ui.control_row(C, *keys, **overrides)
 
 
-def opt_off(key: str) -> None:
-    st.info(t("design.opt_in", what=t(f"design.{key}")), icon="▶️")
+def trained_if(on: bool, spec: Any, run: Callable[..., Any], part: str) -> Any:
+    """The part's result when its run toggle is on; otherwise None, and the learner is told how to run it."""
+    if not on:
+        st.info(t("design.opt_in", what=t(f"design.{part}_header")), icon="▶️")
+        return None
+    result = ui.train(spec, run=run)
+    ui.run_notices(result)
+    return result
 
 
 st.title(t("design.title"))
@@ -68,10 +83,7 @@ with size_box:
     left, right = st.columns([2, 3], gap="large")
     images = ui.control(C["fm_images"], left)
     left.caption(t("design.images_help", default=lab.DEFAULT_IMAGES))
-try:
-    fd = lab.fashion_split(images)
-except ValueError as error:
-    wrong(error)
+fd = checked(lab.fashion_split, images)
 names = [t(f"design.class_{i}") for i in range(10)] if not fd.fallback else list(fd.class_names)
 
 with gallery_box:
@@ -99,7 +111,7 @@ st.markdown(t("design.s2_text"))
 arch_col, train_col = st.columns([3, 2], gap="large")
 with arch_col.container(border=True):
     st.markdown(f"**{t('design.grp_architecture')}**")
-    flatten = ui.control(C["ds_input"], format_func=names_of("ds_input", "input_"), horizontal=True)
+    flatten = ui.control(C["ds_input"], horizontal=True)
     n_hidden = ui.control(C["ds_layers"])
     hidden = []
     if n_hidden:
@@ -108,25 +120,21 @@ with arch_col.container(border=True):
             with cols[i]:
                 st.markdown(t("design.layer_n", n=i + 1))
                 units = ui.control(C[f"ds_units{i + 1}"])
-                act = ui.control(C[f"ds_act{i + 1}"], format_func=names_of(f"ds_act{i + 1}", "act_"))
+                act = ui.control(C[f"ds_act{i + 1}"])
             hidden.append(lab.Hidden(units, act))
     dropout = ui.control(C["ds_dropout"])
     batchnorm = ui.control(C["ds_bn"])
 with train_col.container(border=True):
     st.markdown(f"**{t('design.grp_training')}**")
-    optimizer = ui.control(C["ds_opt"], format_func=names_of("ds_opt", "opt_"))
+    optimizer = ui.control(C["ds_opt"])
     lr = ui.control(C["ds_lr"], format_func=lambda v: f"{v:g}")
     epochs = ui.control(C["ds_epochs"])
     batch = ui.control(C["ds_batch"])
     seed = ui.control(C["ds_seed"])
     st.caption(t("design.seed_help"))
 
-try:
-    spec = lab.DesignSpec(images=images, hidden=tuple(hidden), flatten=flatten == "flatten", dropout=dropout,
-                          batchnorm=batchnorm, optimizer=optimizer, learning_rate=lr, epochs=epochs,
-                          batch_size=batch, seed=seed)
-except ValueError as error:
-    wrong(error)
+spec = checked(lab.DesignSpec, images=images, hidden=tuple(hidden), flatten=flatten == "flatten", dropout=dropout,
+               batchnorm=batchnorm, optimizer=optimizer, learning_rate=lr, epochs=epochs, batch_size=batch, seed=seed)
 
 st.subheader(t("design.arch_header"))
 arch = lab.architecture(spec, fd.image_shape)
@@ -210,13 +218,8 @@ ui.code_panel(code.design_code(spec, fd.fallback), "layer_design.py", "design")
 # --------------------------------------------------------------------------- 3. sigmoid vs ReLU, honestly
 st.header(t("design.s3_header"), divider="gray")
 st.markdown(t("design.s3_text"))
-c = st.columns(2, gap="large")
-n_seeds = ui.control(C["sr_seeds"], c[0])
-sr_epochs = ui.control(C["sr_epochs"], c[1])
-try:
-    cspec = sr.CompareSpec(images=images, seeds=n_seeds, epochs=sr_epochs)
-except ValueError as error:
-    wrong(error)
+n_seeds, sr_epochs = ui.control_row(C, "sr_seeds", "sr_epochs", gap="large")
+cspec = checked(sr.CompareSpec, images=images, seeds=n_seeds, epochs=sr_epochs)
 cmp = ui.train(cspec, run=sr.run_compare)
 ui.run_notices(cmp)
 
@@ -269,10 +272,7 @@ st.plotly_chart(figs.activation_figure(z, curves, {
 st.caption(t("design.act_caption"))
 
 depth = ui.control(C["vg_depth"])
-try:
-    gspec = sr.GradientSpec(depth=depth)
-except ValueError as error:
-    wrong(error)
+gspec = checked(sr.GradientSpec, depth=depth)
 grads = gradients_for(gspec, images)
 st.plotly_chart(figs.gradient_figure(grads, {
     "sigmoid": act_name("sigmoid"), "relu": act_name("relu"), "layer": t("design.fig_layer"),
@@ -291,22 +291,10 @@ st.header(t("design.s5_header"), divider="gray")
 st.markdown(t("design.s5_text"))
 
 # 5a. BatchNormalization
-st.subheader(t("design.bn_header"))
-st.markdown(t("design.bn_text"))
-c = st.columns(4, gap="medium")
-bn_depth = ui.control(C["bn_depth"], c[0])
-bn_act = ui.control(C["bn_act"], c[1], format_func=names_of("bn_act", "act_"))
-bn_epochs = ui.control(C["bn_epochs"], c[2])
-with c[3]:
-    st.write("")
-    bn_run = ui.control(C["bn_run"])
-try:
-    bspec = fur.BatchNormSpec(images=images, depth=bn_depth, activation=bn_act, epochs=bn_epochs)
-except ValueError as error:
-    wrong(error)
-if bn_run:
-    pair = ui.train(bspec, run=fur.run_batchnorm)
-    ui.run_notices(pair)
+bn_depth, bn_act, bn_epochs, bn_run = further("bn", "bn_depth", "bn_act", "bn_epochs", "bn_run")
+bspec = checked(fur.BatchNormSpec, images=images, depth=bn_depth, activation=bn_act, epochs=bn_epochs)
+pair = trained_if(bn_run, bspec, fur.run_batchnorm, "bn")
+if pair is not None:
     plain_name, bn_name = t("design.bn_without"), t("design.bn_with")
     left, right = st.columns([3, 2], gap="large")
     left.plotly_chart(figs.pair_figure({plain_name: pair.plain["val_accuracy"], bn_name: pair.normed["val_accuracy"]},
@@ -320,22 +308,12 @@ if bn_run:
         steps = bn_epochs * -(-len(fd.y_train) // 32)
         st.warning(t("design.bn_unsettled", train=fmt(pair.normed["accuracy"][-1]),
                      val=fmt(pair.normed["val_accuracy"][-1]), steps=steps), icon="🐢")
-else:
-    opt_off("bn_header")
 ui.code_panel(code.batchnorm_code(bspec, fd.fallback), "batch_normalization.py", "batchnorm")
 
 # 5b. SeparableConv2D vs Conv2D
-st.subheader(t("design.sc_header"))
-st.markdown(t("design.sc_text"))
-c = st.columns(4, gap="medium")
-sc_size = ui.control(C["sc_size"], c[0])
-sc_channels = ui.control(C["sc_channels"], c[1])
-sc_filters = ui.control(C["sc_filters"], c[2])
-sc_kernel = ui.control(C["sc_kernel"], c[3], format_func=lambda k: f"{k}×{k}")
-try:
-    sspec = fur.ConvSpec(size=sc_size, channels=sc_channels, filters=sc_filters, kernel=sc_kernel)
-except ValueError as error:
-    wrong(error)
+sc_size, sc_channels, sc_filters, sc_kernel = further("sc", "sc_size", "sc_channels", "sc_filters", "sc_kernel",
+                                                     sc_kernel={"format_func": lambda k: f"{k}×{k}"})
+sspec = checked(fur.ConvSpec, size=sc_size, channels=sc_channels, filters=sc_filters, kernel=sc_kernel)
 cc = conv_for(sspec)
 k, ch, f = sspec.kernel, sspec.channels, sspec.filters
 st.dataframe(pd.DataFrame({
@@ -352,21 +330,10 @@ right.caption(t("design.sc_ratio_caption", k=k, f=f))
 ui.code_panel(code.conv_code(sspec), "separable_conv.py", "conv")
 
 # 5c. An ensemble
-st.subheader(t("design.en_header"))
-st.markdown(t("design.en_text"))
-c = st.columns(3, gap="medium")
-members = ui.control(C["en_members"], c[0])
-en_epochs = ui.control(C["en_epochs"], c[1])
-with c[2]:
-    st.write("")
-    en_run = ui.control(C["en_run"])
-try:
-    espec = fur.EnsembleSpec(images=images, members=members, epochs=en_epochs)
-except ValueError as error:
-    wrong(error)
-if en_run:
-    ens = ui.train(espec, run=fur.run_ensemble)
-    ui.run_notices(ens)
+members, en_epochs, en_run = further("en", "en_members", "en_epochs", "en_run")
+espec = checked(fur.EnsembleSpec, images=images, members=members, epochs=en_epochs)
+ens = trained_if(en_run, espec, fur.run_ensemble, "en")
+if ens is not None:
     bar_names = [t("design.member", n=i) for i in range(members)] + [t("design.ensemble")]
     left, right = st.columns([3, 2], gap="large")
     left.plotly_chart(figs.bars_figure(bar_names, [*ens.member_acc, ens.ensemble_acc],
@@ -375,27 +342,13 @@ if en_run:
     right.metric(t("design.ensemble"), fmt(ens.ensemble_acc), delta=fmt(ens.ensemble_acc - best), border=True)
     right.caption(t("design.en_caption", best=fmt(best), mean=fmt(mean_member), loss=fmt(ens.ensemble_loss),
                     member_loss=fmt(min(ens.member_loss))))
-else:
-    opt_off("en_header")
 ui.code_panel(code.ensemble_code(espec, fd.fallback), "ensemble.py", "ensemble")
 
 # 5d. Random search
-st.subheader(t("design.rs_header"))
-st.markdown(t("design.rs_text"))
-c = st.columns(4, gap="medium")
-trials = ui.control(C["rs_trials"], c[0])
-rs_epochs = ui.control(C["rs_epochs"], c[1])
-rs_seed = ui.control(C["rs_seed"], c[2])
-with c[3]:
-    st.write("")
-    rs_run = ui.control(C["rs_run"])
-try:
-    rspec = fur.SearchSpec(images=images, trials=trials, epochs=rs_epochs, seed=rs_seed)
-except ValueError as error:
-    wrong(error)
-if rs_run:
-    search = ui.train(rspec, run=fur.run_search)
-    ui.run_notices(search)
+trials, rs_epochs, rs_seed, rs_run = further("rs", "rs_trials", "rs_epochs", "rs_seed", "rs_run")
+rspec = checked(fur.SearchSpec, images=images, trials=trials, epochs=rs_epochs, seed=rs_seed)
+search = trained_if(rs_run, rspec, fur.run_search, "rs")
+if search is not None:
     lrs, units = [p[0] for p in search.trials], [p[1] for p in search.trials]
     frame = pd.DataFrame({
         t("design.col_trial"): range(1, trials + 1), t("design.col_lr"): [f"{v:.3g}" for v in lrs],
@@ -409,8 +362,6 @@ if rs_run:
     b = search.best
     st.success(t("design.rs_best", trial=b + 1, lr=f"{lrs[b]:.3g}", units=units[b], acc=fmt(search.val_acc[b])),
                icon="🏆")
-else:
-    opt_off("rs_header")
 st.caption(t("design.rs_caption"))
 ui.code_panel(code.search_code(rspec, fd.fallback), "random_search.py", "search")
 

@@ -1,13 +1,10 @@
 import math
-from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import numbers, ui
-from lib.core.controls import Control
 from lib.core.i18n import t
 from lib.lessons.evaluation import code, lab
 from lib.lessons.evaluation import figures as figs
@@ -46,12 +43,6 @@ def seg_for(gt_text: str, pred_text: str) -> seg.SegResult:
     return seg.seg_metrics(seg.decode(gt_text), seg.decode(pred_text))
 
 
-def named(c: Control, name: Callable[[Any], str]) -> Callable[[Any], str]:
-    """A choice's ``format_func``: every option named now, in this run's language (a test that
-    reads the widget later, outside the run, sees the same words)."""
-    return {option: name(option) for option in c.options}.__getitem__
-
-
 def wrong(error: ValueError) -> None:
     st.error(t("evaluation.bad_settings", reason=str(error)), icon="⚠️")
     st.stop()
@@ -76,19 +67,19 @@ st.markdown(t("evaluation.s1_text"))
 
 c = st.columns(3, gap="medium")
 with c[0].container(border=True):
-    dataset = ui.control(C["ev_data"], format_func=named(C["ev_data"], lambda d: t(f"evaluation.data.{d}")))
+    dataset = ui.control(C["ev_data"])
     overlap, positive = C["ev_overlap"].default, C["ev_pos"].default
     if dataset == "toy":
         overlap = ui.control(C["ev_overlap"])
     elif dataset in ("digits", "fashion"):
-        positive = ui.control(C["ev_pos"], format_func=named(C["ev_pos"], lambda k: class_name(dataset, k)))
+        positive = ui.control(C["ev_pos"], format_func=lambda k: class_name(dataset, k))
     st.caption(t(f"evaluation.about.{dataset}"))
 with c[1].container(border=True):
     drop = ui.control(C["ev_drop"], format="%d%%")
     seed = ui.control(C["ev_seed"])
 with c[2].container(border=True):
-    hidden = ui.control(C["ev_hidden"], format_func=named(C["ev_hidden"], lambda h: t("evaluation.hidden_none")
-                                                          if h == 0 else t("evaluation.hidden_n", n=h)))
+    hidden = ui.control(C["ev_hidden"], format_func=lambda h: t("evaluation.hidden_none") if h == 0
+                        else t("evaluation.hidden_n", n=h))
     epochs = ui.control(C["ev_epochs"])
     lr = ui.control(C["ev_lr"])
 
@@ -307,7 +298,7 @@ if usable:
 # --------------------------------------------------------------------------- 7. segmentation metrics
 st.header(t("evaluation.s7_header"), divider="gray")
 st.markdown(t("evaluation.s7_text"))
-preset = ui.control(C["ev_seg"], format_func=named(C["ev_seg"], lambda p: t(f"evaluation.preset.{p}")))
+preset = ui.control(C["ev_seg"])
 state = st.session_state["_ev_seg"] if "_ev_seg" in st.session_state else None
 if state is None or state["preset"] != preset:
     gt0, pred0 = (mask.copy() for mask in seg.PRESETS[preset])

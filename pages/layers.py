@@ -54,6 +54,21 @@ def summary(info: lab.ModelInfo) -> None:
     st.code(info.summary, language=None)
 
 
+def functional_model(part: str, info: lab.ModelInfo, outputs: tuple[str, ...], compile_code: str, note: str) -> None:
+    """One functional model: its heading and text, diagram, parameter count, compile call and summary."""
+    st.subheader(t(f"layers.s4_{part}_header"))
+    st.markdown(t(f"layers.s4_{part}_text"))
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        diagram(info, outputs=outputs)
+    with right:
+        st.metric(t("layers.m_params"), f"{info.params:,}", border=True)
+        st.code(compile_code, language="python", wrap_lines=True)
+        st.caption(note)
+    with st.expander(t("layers.summary_expander", name=info.name), icon="📋"):
+        summary(info)
+
+
 def weights_text(state: lab.LayerState) -> str:
     if not state.weight_shapes:
         return "[]"
@@ -70,12 +85,9 @@ st.markdown(t("layers.s1_text"))
 with st.expander(t("layers.s1_class"), expanded=True, icon="🧱"):
     st.code(code.SIMPLE_DENSE_CLASS, language="python")
 
-c = st.columns(4, gap="medium")
-batch = ui.control(C["sd_batch"], c[0])
-features = ui.control(C["sd_features"], c[1])
-units = ui.control(C["sd_units"], c[2])
-activation = ui.control(C["sd_act"], c[3], format_func=code.ACTIVATION_CODE.get)
-second = ui.control(C["sd_second"], format_func=lambda choice: t(f"layers.second_{choice}"), horizontal=True)
+batch, features, units, activation = ui.control_row(C, "sd_batch", "sd_features", "sd_units", "sd_act",
+                                                    sd_act={"format_func": code.ACTIVATION_CODE.get})
+second = ui.control(C["sd_second"], horizontal=True)
 try:
     dspec = lab.DenseSpec(batch=batch, features=features, units=units, activation=activation, second=second)
 except ValueError as error:
@@ -123,12 +135,7 @@ ui.code_panel(code.dense_code(dspec), "simple_dense.py", "dense")
 # --------------------------------------------------------------------------- 2. models from layers
 st.header(t("layers.s2_header"), divider="gray")
 st.markdown(t("layers.s2_text"))
-c = st.columns(3, gap="medium")
-seq_units = ui.control(C["seq_units"], c[0])
-seq_act = ui.control(C["seq_act"], c[1])
-with c[2]:
-    st.write("")  # lines the toggle up with the other controls
-    seq_flatten = ui.control(C["seq_flatten"])
+seq_units, seq_act, seq_flatten = ui.control_row(C, "seq_units", "seq_act", "seq_flatten")
 try:
     sspec = lab.SeqSpec(units=seq_units, activation=seq_act, flatten=seq_flatten)
 except ValueError as error:
@@ -189,14 +196,11 @@ st.table(pd.DataFrame(
 ).set_index(KIND))
 st.markdown(t("layers.s3_when"))
 
-c = st.columns([2, 2, 3, 3, 2], gap="small")
-cmp_opt = ui.control(C["cmp_opt"], c[0])
-cmp_lr = ui.control(C["cmp_lr"], c[1], format_func=lambda rate: t("layers.lr_default") if rate == "default" else rate)
-cmp_loss = ui.control(C["cmp_loss"], c[2],
-                      format_func=lambda name: code_compile.LOSS_CODE[name].removeprefix("keras.losses."))
-cmp_metric = ui.control(C["cmp_metric"], c[3],
-                        format_func=lambda name: code_compile.METRIC_CODE[name].removeprefix("keras.metrics."))
-cmp_epochs = ui.control(C["cmp_epochs"], c[4])
+cmp_opt, cmp_lr, cmp_loss, cmp_metric, cmp_epochs = ui.control_row(
+    C, "cmp_opt", "cmp_lr", "cmp_loss", "cmp_metric", "cmp_epochs", gap="small", widths=[2, 2, 3, 3, 2],
+    cmp_lr={"format_func": lambda rate: t("layers.lr_default") if rate == "default" else rate},
+    cmp_loss={"format_func": lambda name: code_compile.LOSS_CODE[name].removeprefix("keras.losses.")},
+    cmp_metric={"format_func": lambda name: code_compile.METRIC_CODE[name].removeprefix("keras.metrics.")})
 try:
     ospec = cmp.CompileSpec(form="object", optimizer=cmp_opt, learning_rate=cmp.rate_value(cmp_lr), loss=cmp_loss,
                             metric=cmp_metric, epochs=cmp_epochs)
@@ -261,7 +265,7 @@ ui.code_panel(code_compile.compile_code(ospec), "compile_string_or_object.py", "
 st.header(t("layers.s4_header"), divider="gray")
 st.markdown(t("layers.s4_text"))
 c = st.columns([2, 2, 2, 3], gap="medium")
-fn_scale = ui.control(C["fn_scale"], c[0], format_func=lambda scale: t(f"layers.scale_{scale}"))
+fn_scale = ui.control(C["fn_scale"], c[0])
 fn_samples = ui.control(C["fn_samples"], c[1])
 fn_epochs = ui.control(C["fn_epochs"], c[2])
 with c[3]:
@@ -279,17 +283,7 @@ if not fn_train:
 
 hist_labels = {"x": t("layers.fig_epoch"), "y": t("layers.fig_loss"), "val": t("layers.fig_val")}
 
-st.subheader(t("layers.s4_in_header"))
-st.markdown(t("layers.s4_in_text"))
-left, right = st.columns([3, 2], gap="large")
-with left:
-    diagram(multi_in, outputs=("answer",))
-with right:
-    st.metric(t("layers.m_params"), f"{multi_in.params:,}", border=True)
-    st.code(code_functional.MULTI_INPUT_COMPILE, language="python", wrap_lines=True)
-    st.caption(t("layers.s4_in_fit"))
-with st.expander(t("layers.summary_expander", name=multi_in.name), icon="📋"):
-    summary(multi_in)
+functional_model("in", multi_in, ("answer",), code_functional.MULTI_INPUT_COMPILE, t("layers.s4_in_fit"))
 if fn_train:
     run_in = ui.train(fspec, run=fn.train_multi_input)
     ui.run_notices(run_in)
@@ -302,17 +296,8 @@ if fn_train:
     st.caption(t("layers.s4_in_caption", answers=fspec.sizes.answer_vocab))
 ui.code_panel(code_functional.multi_input_code(fspec), "multi_input.py", "multi_in")
 
-st.subheader(t("layers.s4_out_header"))
-st.markdown(t("layers.s4_out_text"))
-left, right = st.columns([3, 2], gap="large")
-with left:
-    diagram(multi_out, outputs=fn.OUTPUTS)
-with right:
-    st.metric(t("layers.m_params"), f"{multi_out.params:,}", border=True)
-    st.code(code_functional.multi_output_compile(fspec), language="python", wrap_lines=True)
-    st.caption(t("layers.s4_out_losses"))
-with st.expander(t("layers.summary_expander", name=multi_out.name), icon="📋"):
-    summary(multi_out)
+functional_model("out", multi_out, fn.OUTPUTS, code_functional.multi_output_compile(fspec),
+                 t("layers.s4_out_losses"))
 if fn_train:
     run_out = ui.train(fspec, run=fn.train_multi_output)
     ui.run_notices(run_out)

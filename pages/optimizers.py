@@ -1,6 +1,4 @@
-from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -8,7 +6,6 @@ import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import numbers, ui
-from lib.core.controls import Control
 from lib.core.i18n import t
 from lib.core.numbers import fmt_lr
 from lib.core.specs import OPTIMIZERS
@@ -31,12 +28,6 @@ def grid_for(surface: str) -> tuple:
     return lab.surface_grid(surface)
 
 
-def named(c: Control, name: Callable[[Any], str]) -> Callable[[Any], str]:
-    """A choice's ``format_func``: every option named now, in this run's language (a test that
-    reads the widget later, outside the run, sees the same words)."""
-    return {option: name(option) for option in c.options}.__getitem__
-
-
 def name_of(optimizer: str) -> str:
     return t(f"optimizers.opt.{optimizer}")
 
@@ -55,7 +46,7 @@ st.header(t("optimizers.s1_header"), divider="gray")
 st.markdown(t("optimizers.s1_text"))
 
 c = st.columns([1.2, 1, 1, 1, 1], gap="medium")
-surface_name = ui.control(C["sf_fn"], c[0], format_func=named(C["sf_fn"], lambda s: t(f"optimizers.surface.{s}")))
+surface_name = ui.control(C["sf_fn"], c[0])
 steps = ui.control(C["sf_steps"], c[1])
 momentum = ui.control(C["sf_momentum"], c[2])
 surface = lab.SURFACES[surface_name]
@@ -123,7 +114,7 @@ st.markdown(t("optimizers.s2_text"))
 left, right = st.columns([1, 2.1], gap="large")
 with left:
     with st.container(border=True):
-        inside_name = ui.control(C["in_opt"], format_func=named(C["in_opt"], name_of))
+        inside_name = ui.control(C["in_opt"])
         st.caption(t("optimizers.in_same_walk", lr=fmt_lr(walk_specs[inside_name].lr), steps=steps))
     st.markdown(t(f"optimizers.inside.{inside_name}"))
 inside = path_for(walk_specs[inside_name])
@@ -164,16 +155,8 @@ ui.code_panel(code.inside_code(walk_specs[inside_name]), "optimizer_state.py", "
 st.header(t("optimizers.s3_header"), divider="gray")
 st.markdown(t("optimizers.s3_text"))
 
-c = st.columns(4, gap="medium")
-data_name = ui.control(C["race_data"], c[0], format_func=named(C["race_data"], lambda d: t(f"optimizers.data.{d}")))
-samples = ui.control(C["race_samples"], c[1])
-epochs = ui.control(C["race_epochs"], c[2])
-batch = ui.control(C["race_batch"], c[3])
-c = st.columns(4, gap="medium")
-layers = ui.control(C["race_layers"], c[0])
-units = ui.control(C["race_units"], c[1])
-activation = ui.control(C["race_act"], c[2])
-seed = ui.control(C["race_seed"], c[3])
+data_name, samples, epochs, batch = ui.control_row(C, "race_data", "race_samples", "race_epochs", "race_batch")
+layers, units, activation, seed = ui.control_row(C, "race_layers", "race_units", "race_act", "race_seed")
 
 settings: dict[str, tuple[float, float]] = {}
 grid = st.columns(3, gap="small") + st.columns(3, gap="small")
@@ -241,7 +224,7 @@ st.header(t("optimizers.s4_header"), divider="gray")
 st.markdown(t("optimizers.s4_text"))
 
 c = st.columns(5, gap="medium")
-rate_name = ui.control(C["lr_opt"], c[0], format_func=named(C["lr_opt"], name_of))
+rate_name = ui.control(C["lr_opt"], c[0])
 rates = tuple(ui.control(C[key], column, format="%g") for key, column in zip(("lr_small", "lr_right", "lr_large"),
                                                                              c[1:4], strict=True))
 rate_epochs = ui.control(C["lr_epochs"], c[4])

@@ -1,6 +1,5 @@
 import json
 import secrets
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -36,12 +35,6 @@ def tree_table(rows: tuple[files.H5Row, ...]) -> pd.DataFrame:
         t("saving.col_values"): ["" if r.shape is None else f"{r.values:,}" for r in rows],
         t("saving.col_attrs"): [", ".join(f"{k}={v}" for k, v in r.attrs) for r in rows],
     })
-
-
-def names_of(key: str, prefix: str) -> Callable[[object], str]:
-    """A widget's ``format_func``: its options' names in this run's language, fixed now (tests read them later)."""
-    names = {option: t(f"saving.{prefix}{option}") for option in C[key].options}
-    return names.__getitem__
 
 
 def diagram_labels() -> dict[str, str]:
@@ -104,7 +97,7 @@ st.markdown(t("saving.s2_text"))
 m = st.columns(3)
 for col, key in zip(m, lab.FORMATS, strict=True):
     col.metric(lab.FILENAMES[key], kb(run.sizes[key]), border=True)
-file_format = ui.control(C["sv_format"], format_func=names_of("sv_format", "format_"), horizontal=True)
+file_format = ui.control(C["sv_format"], horizontal=True)
 st.markdown(t(f"saving.about_{file_format}"))
 parts = run.parts[file_format]
 st.plotly_chart(figs.composition_figure(parts, {
@@ -202,7 +195,7 @@ st.markdown(t("saving.s4_text", mb=files.MAX_UPLOAD_MB))
 up_col, sample_col = st.columns([3, 2], gap="large")
 uploaded = up_col.file_uploader(t("saving.lbl_upload", mb=files.MAX_UPLOAD_MB), key="sv_upload",
                                 max_upload_size=files.MAX_UPLOAD_MB)
-sample = ui.control(C["sv_sample"], sample_col, format_func=names_of("sv_sample", "sample_"))
+sample = ui.control(C["sv_sample"], sample_col)
 sample_col.caption(t("saving.sample_help"))
 
 source = None

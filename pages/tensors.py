@@ -28,6 +28,15 @@ def show_tensor(values: np.ndarray) -> None:
         st.dataframe(frame, hide_index=values.ndim <= 1, width="content")
 
 
+def moments(sample: lab.RandomSample, mean_label: str, std_label: str) -> None:
+    """The chosen (or expected) mean and standard deviation, each beside the sample's own."""
+    m = st.columns(4)
+    m[0].metric(mean_label, f"{sample.expected_mean:.3f}")
+    m[1].metric(t("tensors.m_sample_mean"), f"{sample.sample_mean:.3f}")
+    m[2].metric(std_label, f"{sample.expected_std:.3f}")
+    m[3].metric(t("tensors.m_sample_std"), f"{sample.sample_std:.3f}")
+
+
 def shape_label(code: str) -> str:
     """``"2x3"`` (the URL code) shown as Python writes the shape: ``(2, 3)``."""
     return lab.shape_code(lab.parse_shape(code))
@@ -39,10 +48,9 @@ st.markdown(t("tensors.intro"))
 # --------------------------------------------------------------------------- 1. constants
 st.header(t("tensors.const_header"), divider="gray")
 st.markdown(t("tensors.const_text"))
-c1, c2, c3 = st.columns(3)
-kind = ui.control(C["ckind"], c1, format_func=codegen.CONST_LABELS.get)
-shape_key = ui.control(C["shape"], c2, format_func=shape_label)
-dtype = ui.control(C["dtype"], c3)
+kind, shape_key, dtype = ui.control_row(C, "ckind", "shape", "dtype", gap="small",
+                                        ckind={"format_func": codegen.CONST_LABELS.get},
+                                        shape={"format_func": shape_label})
 shape = lab.parse_shape(shape_key)
 info = lab.constant_tensor(kind, shape, dtype)
 
@@ -63,24 +71,16 @@ ui.code_panel(codegen.constant_code(kind, shape, dtype), "constant_tensor.py", "
 # --------------------------------------------------------------------------- 2. random tensors
 st.header(t("tensors.rand_header"), divider="gray")
 st.markdown(t("tensors.rand_text"))
-c1, c2 = st.columns(2, gap="large")
-count = ui.control(C["count"], c1)
-seed = ui.control(C["seed"], c2)
+count, seed = ui.control_row(C, "count", "seed", gap="large")
 
 hist_labels = dict(bars=t("tensors.fig_bars"), sample=t("tensors.fig_sample"), x_title=t("tensors.fig_x"),
                    y_title=t("tensors.fig_y"))
 normal_col, uniform_col = st.columns(2, gap="large")
 with normal_col:
     st.subheader(t("tensors.normal_sub"))
-    c1, c2 = st.columns(2)
-    mean = round(ui.control(C["rmean"], c1), 2)
-    stddev = round(ui.control(C["rstd"], c2), 2)
+    mean, stddev = (round(v, 2) for v in ui.control_row(C, "rmean", "rstd", gap="small"))
     normal = lab.random_normal(count, mean, stddev, seed)
-    m = st.columns(4)
-    m[0].metric(t("tensors.m_chosen_mean"), f"{normal.expected_mean:.3f}")
-    m[1].metric(t("tensors.m_sample_mean"), f"{normal.sample_mean:.3f}")
-    m[2].metric(t("tensors.m_chosen_std"), f"{normal.expected_std:.3f}")
-    m[3].metric(t("tensors.m_sample_std"), f"{normal.sample_std:.3f}")
+    moments(normal, t("tensors.m_chosen_mean"), t("tensors.m_chosen_std"))
     curve_x, curve_y = lab.normal_curve(mean, stddev)
     st.plotly_chart(sample_histogram(normal.values, curve_x, curve_y, mean, normal.sample_mean,
                                      curve=t("tensors.fig_curve_normal"), chosen=t("tensors.fig_chosen"),
@@ -94,11 +94,7 @@ with uniform_col:
     low, high = ui.control(C["urange"])
     low, high = round(low, 2), round(high, 2)
     uniform = lab.random_uniform(count, low, high, seed)
-    m = st.columns(4)
-    m[0].metric(t("tensors.m_expected_mean"), f"{uniform.expected_mean:.3f}")
-    m[1].metric(t("tensors.m_sample_mean"), f"{uniform.sample_mean:.3f}")
-    m[2].metric(t("tensors.m_expected_std"), f"{uniform.expected_std:.3f}")
-    m[3].metric(t("tensors.m_sample_std"), f"{uniform.sample_std:.3f}")
+    moments(uniform, t("tensors.m_expected_mean"), t("tensors.m_expected_std"))
     curve_x, curve_y = lab.uniform_curve(low, high)
     st.plotly_chart(sample_histogram(uniform.values, curve_x, curve_y, uniform.expected_mean, uniform.sample_mean,
                                      curve=t("tensors.fig_curve_uniform"), chosen=t("tensors.fig_expected"),

@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import TypeVar
+
 import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
@@ -18,19 +21,9 @@ def fmt(value: float, digits: int = 3) -> str:
     return numbers.fmt(value, digits, undefined="nan")
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def step_for(spec: lab.NetSpec) -> lab.StepResult:
-    return lab.forward_backward(spec)
-
-
-@st.cache_data(max_entries=512, show_spinner=False)
-def descent_for(spec: lab.DescentSpec) -> lab.DescentResult:
-    return lab.descend(spec)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def curve_for(lo: float, hi: float) -> tuple:
-    return lab.loss_curve(lo, hi)
+step_for = st.cache_data(max_entries=512, show_spinner=False)(lab.forward_backward)
+descent_for = st.cache_data(max_entries=512, show_spinner=False)(lab.descend)
+curve_for = st.cache_data(max_entries=4, show_spinner=False)(lab.loss_curve)
 
 
 def num(value: float, digits: int = 2) -> str:
@@ -44,9 +37,16 @@ def big(value: float) -> str:
     return f"{value:.3g}" if abs(value) >= 1e6 or 0 < abs(value) < 1e-3 else fmt(value, 4)
 
 
-def wrong(error: ValueError) -> None:
-    st.error(str(error), icon="⚠️")
-    st.stop()
+Spec = TypeVar("Spec")
+
+
+def checked(make: Callable[..., Spec], *values: object, **fields: object) -> Spec:
+    """``make(*values, **fields)``; settings it refuses are shown to the learner and stop the page."""
+    try:
+        return make(*values, **fields)
+    except ValueError as error:
+        st.error(str(error), icon="⚠️")
+        st.stop()
 
 
 st.title(t("training.title"))
@@ -69,10 +69,7 @@ for column, (group, names) in zip(st.columns(4, gap="medium"), GROUPS, strict=Tr
         for name in names:
             values[name] = ui.control(C[name], format="%.2f" if name == "target" else "%.1f")
 
-try:
-    net = lab.NetSpec(**values)
-except ValueError as error:
-    wrong(error)
+net = checked(lab.NetSpec, **values)
 first = step_for(net).before  # the forward pass does not depend on the learning rate
 
 node_text = {"x1": f"x₁<br>{fmt(net.x1, 2)}", "x2": f"x₂<br>{fmt(net.x2, 2)}",
@@ -149,10 +146,7 @@ with left:
     with st.container(border=True):
         lr = ui.control(C["step_lr"], format="%.1f")
     st.markdown(t("training.update_text"))
-try:
-    net = lab.NetSpec(**values, lr=lr)
-except ValueError as error:
-    wrong(error)
+net = checked(lab.NetSpec, **values, lr=lr)
 step = step_for(net)
 table = pd.DataFrame({
     t("training.col_param"): [figs.symbol(n) for n in lab.PARAMS],
@@ -185,14 +179,8 @@ ui.code_panel(code.backprop_code(net), "backprop_step.py", "backprop")
 st.header(t("training.s3_header"), divider="gray")
 st.markdown(t("training.s3_text"))
 
-c = st.columns(3, gap="large")
-n = ui.control(C["samples"], c[0])
-batch = ui.control(C["batch_size"], c[1])
-epochs = ui.control(C["n_epochs"], c[2])
-try:
-    bspec = lab.BatchSpec(n=n, batch_size=batch, epochs=epochs)
-except ValueError as error:
-    wrong(error)
+n, batch, epochs = ui.control_row(C, "samples", "batch_size", "n_epochs", gap="large")
+bspec = checked(lab.BatchSpec, n=n, batch_size=batch, epochs=epochs)
 
 m = st.columns(3)
 m[0].metric(t("training.m_per_epoch"), bspec.per_epoch, border=True)
@@ -241,14 +229,8 @@ ui.code_panel(code.batches_code(bspec, run=bspec.runnable), "epochs_batches.py",
 st.header(t("training.s4_header"), divider="gray")
 st.markdown(t("training.s4_text"))
 
-c = st.columns(3, gap="large")
-glr = ui.control(C["gd_lr"], c[0])
-w0 = ui.control(C["gd_w0"], c[1])
-steps = ui.control(C["gd_steps"], c[2])
-try:
-    dspec = lab.DescentSpec(lr=glr, w0=w0, steps=steps)
-except ValueError as error:
-    wrong(error)
+glr, w0, steps = ui.control_row(C, "gd_lr", "gd_w0", "gd_steps", gap="large")
+dspec = checked(lab.DescentSpec, lr=glr, w0=w0, steps=steps)
 descent = descent_for(dspec)
 
 name = t(f"training.regime_{descent.regime}")

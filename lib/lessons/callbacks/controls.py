@@ -13,7 +13,7 @@ MAX_EPOCHS = 300
 CONTROLS = Table("callbacks", [
     # 1. the experiment every section trains
     Control("cb_data", "select", "fashion_mnist", "callbacks.data_label", options=("fashion_mnist", "digits"),
-            field="specs:Setup.data"),
+            field="specs:Setup.data", names="callbacks.data."),
     Control("cb_rows", "select", 300, "callbacks.rows", options=(200, 300, 500, 1000, 2000),
             field="specs:Setup.rows"),
     Control("cb_units", "select", 256, "callbacks.units", options=(64, 128, 256, 512), field="specs:Setup.units"),

@@ -8,7 +8,8 @@ No Streamlit here.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import keras
 import numpy as np
@@ -19,7 +20,7 @@ from lib.core.models import build_model
 from lib.core.progress import part
 from lib.core.specs import LayerSpec, ModelSpec, whole
 from lib.lessons.design import lab
-from lib.lessons.design.lab import COURSE_UNITS, DEFAULT_IMAGES, FashionData, Hidden, Reporter, within
+from lib.lessons.design.lab import COURSE_UNITS, DEFAULT_IMAGES, IMAGES, UNITS, FashionData, Hidden, Reporter, within
 
 # =========================================================================== sigmoid vs ReLU over seeds
 
@@ -27,7 +28,7 @@ COMPARED = ("sigmoid", "relu")
 
 
 @dataclass(frozen=True)
-class CompareSpec:
+class CompareSpec(lab.Checked):
     """The course's experiment: Flatten → Dense(100, act) → Dense(10, softmax), RMSprop, per seed 0..n−1."""
 
     images: int = DEFAULT_IMAGES
@@ -35,13 +36,8 @@ class CompareSpec:
     epochs: int = 5
     units: int = COURSE_UNITS
     batch_size: int = 32
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "images", lab.check_images(self.images))
-        object.__setattr__(self, "seeds", within("sr_seeds", self.seeds, "the number of seeds"))
-        object.__setattr__(self, "epochs", within("sr_epochs", self.epochs, "epochs"))
-        object.__setattr__(self, "units", within("ds_units1", self.units, "units"))
-        object.__setattr__(self, "batch_size", within("ds_batch", self.batch_size, "the batch size"))
+    RULES: ClassVar = {"images": IMAGES, "seeds": ("sr_seeds", "the number of seeds"),
+                       "epochs": ("sr_epochs", "epochs"), "units": UNITS, "batch_size": ("ds_batch", "the batch size")}
 
     def design(self, activation: str, seed: int) -> lab.DesignSpec:
         return lab.DesignSpec(images=self.images, hidden=(Hidden(self.units, activation),), epochs=self.epochs,
@@ -59,7 +55,6 @@ class CompareResult:
     seconds: float
     diverged: bool = False
     notice: str | None = None
-    extras: dict = field(default_factory=dict)
 
 
 def run_compare(spec: CompareSpec, report: Reporter | None = None) -> CompareResult:

@@ -21,7 +21,7 @@ def _layer_rows(i: int) -> list[Control]:
     return [
         Control(f"ds_units{i}", "slider", 100, "design.lbl_units", 10, 500, 10, field="lab:Hidden.units"),
         Control(f"ds_act{i}", "select", "relu", "design.lbl_activation", options=ACTIVATIONS,
-                field="lab:Hidden.activation"),
+                field="lab:Hidden.activation", names="design.act_"),
     ]
 
 
@@ -31,14 +31,14 @@ CONTROLS = Table("design", [
             field="lab:DesignSpec.images"),
     Control("fm_example", "slider", 1, "design.lbl_example", 1, 50, 1),
     # 2. the designer: architecture
-    Control("ds_input", "radio", "flatten", "design.lbl_input", options=("flatten", "reshape")),
+    Control("ds_input", "radio", "flatten", "design.lbl_input", options=("flatten", "reshape"), names="design.input_"),
     Control("ds_layers", "slider", 1, "design.lbl_layers", 0, MAX_HIDDEN, 1),
     *[row for i in range(1, MAX_HIDDEN + 1) for row in _layer_rows(i)],
     Control("ds_dropout", "slider", 0.0, "design.lbl_dropout", 0.0, 0.5, 0.05, field="lab:DesignSpec.dropout"),
     Control("ds_bn", "toggle", False, "design.lbl_batchnorm", field="lab:DesignSpec.batchnorm"),
     # 2. the designer: training
     Control("ds_opt", "select", "rmsprop", "design.lbl_optimizer", options=OPTIMIZERS,
-            field="lab:DesignSpec.optimizer"),
+            field="lab:DesignSpec.optimizer", names="design.opt_"),
     Control("ds_lr", "select", 0.001, "design.lbl_lr", options=LEARNING_RATES, field="lab:DesignSpec.learning_rate"),
     Control("ds_epochs", "slider", 5, "design.lbl_epochs", 1, 20, 1, field="lab:DesignSpec.epochs"),
     Control("ds_batch", "select", 32, "design.lbl_batch", options=BATCH_SIZES, field="lab:DesignSpec.batch_size"),
@@ -52,7 +52,7 @@ CONTROLS = Table("design", [
     Control("bn_depth", "slider", MAX_HIDDEN, "design.lbl_depth", 1, MAX_HIDDEN, 1,
             field="further:BatchNormSpec.depth"),
     Control("bn_act", "select", "sigmoid", "design.lbl_activation", options=ACTIVATIONS,
-            field="further:BatchNormSpec.activation"),
+            field="further:BatchNormSpec.activation", names="design.act_"),
     Control("bn_epochs", "slider", 5, "design.lbl_epochs", 1, 10, 1, field="further:BatchNormSpec.epochs"),
     Control("bn_run", "toggle", False, "design.lbl_run"),
     # 5b. SeparableConv2D vs Conv2D

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import keras
 import numpy as np
@@ -17,13 +18,13 @@ import numpy as np
 from lib.core import engine
 from lib.core.progress import part
 from lib.lessons.design import lab
-from lib.lessons.design.lab import COURSE_UNITS, DEFAULT_IMAGES, Hidden, Reporter, within
+from lib.lessons.design.lab import COURSE_UNITS, DEFAULT_IMAGES, IMAGES, UNITS, Checked, Hidden, Reporter
 
 # =========================================================================== BatchNormalization
 
 
 @dataclass(frozen=True)
-class BatchNormSpec:
+class BatchNormSpec(Checked):
     """The same deep stack twice, without and with BatchNormalization after every hidden layer."""
 
     images: int = DEFAULT_IMAGES
@@ -32,14 +33,9 @@ class BatchNormSpec:
     activation: str = "sigmoid"
     epochs: int = 5
     seed: int = 0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "images", lab.check_images(self.images))
-        object.__setattr__(self, "depth", within("bn_depth", self.depth, "the depth"))
-        object.__setattr__(self, "units", within("ds_units1", self.units, "units"))
-        within("bn_act", self.activation, "the activation")
-        object.__setattr__(self, "epochs", within("bn_epochs", self.epochs, "epochs"))
-        object.__setattr__(self, "seed", within("ds_seed", self.seed, "the seed"))
+    RULES: ClassVar = {"images": IMAGES, "depth": ("bn_depth", "the depth"), "units": UNITS,
+                       "activation": ("bn_act", "the activation"), "epochs": ("bn_epochs", "epochs"),
+                       "seed": ("ds_seed", "the seed")}
 
     def design(self, batchnorm: bool) -> lab.DesignSpec:
         return lab.DesignSpec(images=self.images, hidden=(Hidden(self.units, self.activation),) * self.depth,
@@ -56,7 +52,6 @@ class PairResult:
     seconds: float
     diverged: bool = False
     notice: str | None = None
-    extras: dict = field(default_factory=dict)
 
 
 def run_batchnorm(spec: BatchNormSpec, report: Reporter | None = None) -> PairResult:
@@ -74,19 +69,19 @@ def run_batchnorm(spec: BatchNormSpec, report: Reporter | None = None) -> PairRe
 
 
 @dataclass(frozen=True)
-class ConvSpec:
+class ConvSpec(Checked):
     """One convolution layer, ``padding="same"``, on a size×size×channels input."""
 
     size: int = 28
     channels: int = 32
     filters: int = 64
     kernel: int = 3
+    RULES: ClassVar = {"size": ("sc_size", "the image size"), "channels": ("sc_channels", "input channels"),
+                       "filters": ("sc_filters", "filters"), "kernel": ("sc_kernel", "the kernel size")}
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "size", within("sc_size", self.size, "the image size"))
-        object.__setattr__(self, "channels", within("sc_channels", self.channels, "input channels"))
-        object.__setattr__(self, "filters", within("sc_filters", self.filters, "filters"))
-        object.__setattr__(self, "kernel", int(within("sc_kernel", self.kernel, "the kernel size")))
+        super().__post_init__()
+        object.__setattr__(self, "kernel", int(self.kernel))
 
 
 @dataclass(frozen=True)
@@ -127,19 +122,15 @@ def conv_counts(spec: ConvSpec) -> ConvCount:
 
 
 @dataclass(frozen=True)
-class EnsembleSpec:
+class EnsembleSpec(Checked):
     """``members`` copies of the course's ReLU model, seeds 0..members−1; their softmax outputs averaged."""
 
     images: int = DEFAULT_IMAGES
     members: int = 3
     epochs: int = 5
     units: int = COURSE_UNITS
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "images", lab.check_images(self.images))
-        object.__setattr__(self, "members", within("en_members", self.members, "the number of members"))
-        object.__setattr__(self, "epochs", within("en_epochs", self.epochs, "epochs"))
-        object.__setattr__(self, "units", within("ds_units1", self.units, "units"))
+    RULES: ClassVar = {"images": IMAGES, "members": ("en_members", "the number of members"),
+                       "epochs": ("en_epochs", "epochs"), "units": UNITS}
 
     def design(self, seed: int) -> lab.DesignSpec:
         return lab.DesignSpec(images=self.images, hidden=(Hidden(self.units, "relu"),), epochs=self.epochs, seed=seed)
@@ -154,7 +145,6 @@ class EnsembleResult:
     seconds: float
     diverged: bool = False
     notice: str | None = None
-    extras: dict = field(default_factory=dict)
 
 
 def _scores(prob: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -190,19 +180,15 @@ UNIT_CHOICES = (32, 64, 128, 256)
 
 
 @dataclass(frozen=True)
-class SearchSpec:
+class SearchSpec(Checked):
     """``trials`` random (learning rate, units) pairs for the course's ReLU model with RMSprop."""
 
     images: int = DEFAULT_IMAGES
     trials: int = 6
     epochs: int = 3
     seed: int = 0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "images", lab.check_images(self.images))
-        object.__setattr__(self, "trials", within("rs_trials", self.trials, "the number of trials"))
-        object.__setattr__(self, "epochs", within("rs_epochs", self.epochs, "epochs"))
-        object.__setattr__(self, "seed", within("rs_seed", self.seed, "the search seed"))
+    RULES: ClassVar = {"images": IMAGES, "trials": ("rs_trials", "the number of trials"),
+                       "epochs": ("rs_epochs", "epochs"), "seed": ("rs_seed", "the search seed")}
 
 
 def sample_trials(spec: SearchSpec) -> list[tuple[float, int]]:
@@ -224,7 +210,6 @@ class SearchResult:
     seconds: float
     diverged: bool = False
     notice: str | None = None
-    extras: dict = field(default_factory=dict)
 
     @property
     def best(self) -> int:

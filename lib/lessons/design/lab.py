@@ -16,7 +16,8 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import keras
 import numpy as np
@@ -48,8 +49,24 @@ def within(key: str, value: object, name: str) -> int | float:
     return number(value, name, c.lo, c.hi, digits=4)
 
 
+IMAGES = ("fm_images", "the number of images")  # a field's rule: (the control it takes, its name in messages)
+UNITS = ("ds_units1", "units")
+
+
 def check_images(images: object) -> int:
-    return within("fm_images", images, "the number of images")
+    return within(IMAGES[0], images, IMAGES[1])
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A spec whose fields take exactly what the page's controls offer: ``RULES`` maps a field to its
+    rule (control key, name in messages), checked in that order."""
+
+    RULES: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def __post_init__(self) -> None:
+        for attr, (key, name) in self.RULES.items():
+            object.__setattr__(self, attr, within(key, getattr(self, attr), name))
 
 
 # =========================================================================== data
@@ -225,7 +242,6 @@ class TrainResult(HistoryView):
     device: str
     diverged: bool = False
     notice: str | None = None
-    extras: dict = field(default_factory=dict)
 
     @property
     def predicted(self) -> np.ndarray:

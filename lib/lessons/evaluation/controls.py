@@ -9,7 +9,7 @@ from lib.core.controls import Control, Table
 CONTROLS = Table("evaluation", [
     # 1. scores from a real model
     Control("ev_data", "select", "cancer", "evaluation.lbl_data", options=("cancer", "toy", "digits", "fashion"),
-            field="lab:ScoreSpec.dataset"),
+            field="lab:ScoreSpec.dataset", names="evaluation.data."),
     Control("ev_overlap", "slider", 0.5, "evaluation.lbl_overlap", 0.0, 1.0, 0.05, field="lab:ScoreSpec.overlap"),
     Control("ev_pos", "select", 0, "evaluation.lbl_positive", options=tuple(range(10)),
             field="lab:ScoreSpec.positive"),
@@ -32,5 +32,6 @@ CONTROLS = Table("evaluation", [
     Control("ev_nthr", "select", 200, "evaluation.lbl_nthr", options=(3, 5, 10, 50, 200, 1000)),  # 200: Keras' default
     # 7. segmentation metrics
     Control("ev_seg", "select", "missed", "evaluation.lbl_preset",
-            options=("missed", "shifted", "background", "rough", "perfect")),  # segmentation.PRESETS
+            options=("missed", "shifted", "background", "rough", "perfect"),  # segmentation.PRESETS
+            names="evaluation.preset."),
 ])

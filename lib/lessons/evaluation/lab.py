@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn import metrics as skm
@@ -204,7 +204,6 @@ class ScoreRun:
     seconds: float
     diverged: bool = False
     notice: str | None = None
-    extras: dict = field(default_factory=dict)
 
     @property
     def y_val_counts(self) -> tuple[int, int]:

@@ -10,7 +10,7 @@ CONTROLS = Table("layers", [
     Control("sd_act", "select", "relu", "layers.sd_act", options=("relu", "sigmoid", "tanh", "softmax", "none"),
             field="lab:DenseSpec.activation"),
     Control("sd_second", "radio", "same", "layers.sd_second", options=("same", "one_row", "more_features"),
-            field="lab:DenseSpec.second"),
+            field="lab:DenseSpec.second", names="layers.second_"),
     # 2. models from layers
     Control("seq_units", "slider", 100, "layers.seq_units", 1, 512, 1, field="lab:SeqSpec.units"),
     Control("seq_act", "select", "sigmoid", "layers.seq_act", options=("sigmoid", "relu", "tanh"),
@@ -28,7 +28,7 @@ CONTROLS = Table("layers", [
     Control("cmp_epochs", "slider", 5, "layers.cmp_epochs", 1, 20, 1, field="compiling:CompileSpec.epochs"),
     # 4. functional API
     Control("fn_scale", "radio", "small", "layers.fn_scale", options=("small", "course"),
-            field="functional:FunctionalSpec.scale"),
+            field="functional:FunctionalSpec.scale", names="layers.scale_"),
     Control("fn_samples", "slider", 256, "layers.fn_samples", 64, 1024, 64, field="functional:FunctionalSpec.samples"),
     Control("fn_epochs", "slider", 2, "layers.fn_epochs", 1, 10, 1, field="functional:FunctionalSpec.epochs"),
     Control("fn_weights", "toggle", True, "layers.fn_weights", field="functional:FunctionalSpec.loss_weights"),

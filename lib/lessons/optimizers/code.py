@@ -181,6 +181,17 @@ def _race_model(race: RaceSpec, input_shape: str, output: str) -> str:
     return "\n".join(lines)
 
 
+# Both scripts' batches: after ``rng = np.random.default_rng(SEED)``, one fixed shuffle of the training rows per
+# epoch, so every run sees exactly the same batches.
+_FIXED_BATCHES = '''orders = np.stack([rng.permutation(len(x_train)) for _ in range(EPOCHS)]).astype("int32")
+steps_per_epoch = -(-len(x_train) // BATCH_SIZE)
+batches = (
+    tf.data.Dataset.from_tensor_slices(orders)
+    .flat_map(lambda order: tf.data.Dataset.from_tensor_slices(order).batch(BATCH_SIZE))
+    .map(lambda idx: (tf.gather(x_train, idx), tf.gather(y_train, idx)))
+)'''
+
+
 def race_code(race: RaceSpec, optimizers: Sequence[OptimizerSpec]) -> str:
     """Section 3: the same model from the same weights, on the same batches, once per optimizer."""
     binary = race.data in ("moons", "circles", "xor", "spiral")
@@ -210,13 +221,7 @@ x_train, x_val, y_train, y_val = train_test_split(x, y, test_size={VALIDATION_SP
 {targets}
 # The same batches for every optimizer: one fixed shuffle of the training rows per epoch.
 rng = np.random.default_rng(SEED)
-orders = np.stack([rng.permutation(len(x_train)) for _ in range(EPOCHS)]).astype("int32")
-steps_per_epoch = -(-len(x_train) // BATCH_SIZE)
-batches = (
-    tf.data.Dataset.from_tensor_slices(orders)
-    .flat_map(lambda order: tf.data.Dataset.from_tensor_slices(order).batch(BATCH_SIZE))
-    .map(lambda idx: (tf.gather(x_train, idx), tf.gather(y_train, idx)))
-)
+{_FIXED_BATCHES}
 
 
 def build_model():
@@ -269,13 +274,7 @@ x_train, x_val, y_train, y_val = train_test_split(x, y, test_size={VALIDATION_SP
 y_train, y_val = y_train.reshape(-1, 1), y_val.reshape(-1, 1)
 
 rng = np.random.default_rng(SEED)  # the same batches for every learning rate
-orders = np.stack([rng.permutation(len(x_train)) for _ in range(EPOCHS)]).astype("int32")
-steps_per_epoch = -(-len(x_train) // BATCH_SIZE)
-batches = (
-    tf.data.Dataset.from_tensor_slices(orders)
-    .flat_map(lambda order: tf.data.Dataset.from_tensor_slices(order).batch(BATCH_SIZE))
-    .map(lambda idx: (tf.gather(x_train, idx), tf.gather(y_train, idx)))
-)
+{_FIXED_BATCHES}
 
 histories = {{}}
 for learning_rate in [{rates}]:

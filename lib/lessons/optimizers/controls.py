@@ -25,7 +25,8 @@ def _start_rows(axis: int) -> list[Control]:
 
 CONTROLS = Table("optimizers", [
     # 1. paths on a surface
-    Control("sf_fn", "select", "bowl", "optimizers.sf_fn", options=SURFACE_NAMES, field="lab:PathSpec.surface"),
+    Control("sf_fn", "select", "bowl", "optimizers.sf_fn", options=SURFACE_NAMES, field="lab:PathSpec.surface",
+            names="optimizers.surface."),
     Control("sf_steps", "slider", 200, "optimizers.sf_steps", 10, 500, 10, field="lab:PathSpec.steps"),
     Control("sf_momentum", "slider", 0.9, "optimizers.sf_momentum", 0.0, 0.99, 0.01,
             help="optimizers.sf_momentum_help"),
@@ -36,10 +37,11 @@ CONTROLS = Table("optimizers", [
       for name in OPTIMIZERS],
     Control("sf_replay", "slider", 100, "optimizers.sf_replay", 0, 100, 5),
     # 2. inside the optimizer
-    Control("in_opt", "select", "adam", "optimizers.in_opt", options=OPTIMIZERS),
+    Control("in_opt", "select", "adam", "optimizers.in_opt", options=OPTIMIZERS, names="optimizers.opt."),
     # 3. the race
     Control("race_data", "select", "moons", "optimizers.race_data",
-            options=("moons", "circles", "xor", "spiral", "digits", "fashion_mnist"), field="race:RaceSpec.data"),
+            options=("moons", "circles", "xor", "spiral", "digits", "fashion_mnist"), field="race:RaceSpec.data",
+            names="optimizers.data."),
     Control("race_samples", "slider", 400, "optimizers.race_samples", 100, 5000, 100,
             help="optimizers.race_samples_help", field="race:RaceSpec.samples"),
     Control("race_epochs", "slider", 30, "optimizers.race_epochs", 5, 100, 5, field="race:RaceSpec.epochs"),
@@ -56,7 +58,7 @@ CONTROLS = Table("optimizers", [
     *[Control(f"race_mom_{name}", "slider", 0.9, "optimizers.race_mom", 0.0, 0.99, 0.01)
       for name in MOMENTUM_OPTIMIZERS],
     # 4. too small, right, too large
-    Control("lr_opt", "select", "sgd", "optimizers.lr_opt", options=OPTIMIZERS),
+    Control("lr_opt", "select", "sgd", "optimizers.lr_opt", options=OPTIMIZERS, names="optimizers.opt."),
     Control("lr_small", "number", 0.001, "optimizers.lr_small", *LR_RANGE, 0.001),
     Control("lr_right", "number", 0.01, "optimizers.lr_right", *LR_RANGE, 0.001),
     Control("lr_large", "number", 1.5, "optimizers.lr_large", *LR_RANGE, 0.1),

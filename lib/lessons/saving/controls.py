@@ -17,11 +17,11 @@ CONTROLS = Table("saving", [
     Control("sv_images", "select", 2_000, "saving.lbl_images", options=IMAGE_CHOICES, field="lab:SavingSpec.images"),
     Control("sv_seed", "number", 0, "saving.lbl_seed", 0, 999, 1, field="lab:SavingSpec.seed"),
     # 2. inside the file
-    Control("sv_format", "radio", "keras", "saving.lbl_format", options=FORMATS),
+    Control("sv_format", "radio", "keras", "saving.lbl_format", options=FORMATS, names="saving.format_"),
     # 3. load it back and predict: the first image's range is the run's validation rows (the page narrows it)
     Control("sv_shapes", "toggle", True, "saving.lbl_shapes"),
     Control("sv_first", "slider", 0, "saving.lbl_first", 0, MAX_VAL_ROWS - 1, 1, dynamic=True),
     Control("sv_count", "select", 8, "saving.lbl_count", options=COUNT_CHOICES),
     # 4. upload a model
-    Control("sv_sample", "select", "none", "saving.lbl_sample", options=SAMPLES),
+    Control("sv_sample", "select", "none", "saving.lbl_sample", options=SAMPLES, names="saving.sample_"),
 ])

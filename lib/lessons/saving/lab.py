@@ -19,7 +19,7 @@ import functools
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -155,7 +155,6 @@ class SavedRun(HistoryView):
     device: str
     diverged: bool = False
     notice: str | None = None
-    extras: dict = field(default_factory=dict)
 
     @property
     def predicted(self) -> np.ndarray:
