@@ -9,22 +9,15 @@ permutation per epoch), so they print the page's numbers. The unit tests run the
 from __future__ import annotations
 
 from lib.core.fashion import split_code
+from lib.core.models import optimizer_call
+from lib.core.specs import OptimizerSpec
 from lib.lessons.design import compare as sr
 from lib.lessons.design import further as fur
 from lib.lessons.design import lab
 
-_OPTIMIZERS = {
-    "sgd": "keras.optimizers.SGD(learning_rate={lr!r})",
-    "momentum": "keras.optimizers.SGD(learning_rate={lr!r}, momentum=0.9)",
-    "nesterov": "keras.optimizers.SGD(learning_rate={lr!r}, momentum=0.9, nesterov=True)",
-    "adagrad": "keras.optimizers.Adagrad(learning_rate={lr!r})",
-    "rmsprop": "keras.optimizers.RMSprop(learning_rate={lr!r})",
-    "adam": "keras.optimizers.Adam(learning_rate={lr!r})",
-}
-
 
 def optimizer_code(name: str, lr: float) -> str:
-    return _OPTIMIZERS[name].format(lr=lr)
+    return optimizer_call(OptimizerSpec(name, lr))
 
 
 

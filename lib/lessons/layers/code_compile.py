@@ -6,7 +6,8 @@ split), so the script prints the page's numbers.
 
 from __future__ import annotations
 
-from lib.lessons.layers.compiling import CMP_HIDDEN, OPTIMIZER_CLASSES, PREDICT_ROWS, CompileSpec
+from lib.core.models import OPTIMIZER_CLASSES
+from lib.lessons.layers.compiling import CMP_HIDDEN, PREDICT_ROWS, CompileSpec
 from lib.lessons.layers.lab import N_CLASSES
 
 MY_LOSS = '''def my_loss(y_true, y_pred):  # your own loss: -log(probability of the true class)

@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from lib.core import engine
+from lib.core.models import OPTIMIZER_CLASSES
 from lib.core.progress import ProgressCallback, Reporter
 from lib.core.specs import DataSpec, FitSpec, RunSpec, check, whole
 from lib.lessons.layers.controls import CONTROLS
@@ -28,7 +29,6 @@ from lib.lessons.layers.lab import N_CLASSES, TFError, error_text
 FORMS = ("string", "object")
 # The page's choices, from the lesson's control table: the spec accepts exactly these.
 CMP_OPTIMIZERS: tuple[str, ...] = CONTROLS["cmp_opt"].options
-OPTIMIZER_CLASSES = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam"}
 CMP_RATES: tuple[str, ...] = CONTROLS["cmp_lr"].options  # URL codes; "default": the optimizer's own
 CMP_LOSSES: tuple[str, ...] = CONTROLS["cmp_loss"].options
 CMP_METRICS: tuple[str, ...] = CONTROLS["cmp_metric"].options

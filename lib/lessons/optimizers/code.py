@@ -10,24 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from lib.core.models import optimizer_call
 from lib.core.numbers import fmt_lr
 from lib.core.specs import OptimizerSpec
 from lib.lessons.optimizers.lab import SURFACES, PathSpec
 from lib.lessons.optimizers.race import RATE_BATCH, RATE_FEATURES, TOY_NOISE, VALIDATION_SPLIT, RaceSpec, RateSpec
 
 CSV = "Advertising.csv"
-_CLASS = {"sgd": "SGD", "momentum": "SGD", "nesterov": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop",
-          "adam": "Adam"}
-
-
 def keras_call(spec: OptimizerSpec) -> str:
     """``keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)`` for a spec."""
-    args = [f"learning_rate={fmt_lr(spec.lr)}"]
-    if spec.name in ("momentum", "nesterov"):
-        args.append(f"momentum={spec.momentum!r}")
-    if spec.name == "nesterov":
-        args.append("nesterov=True")
-    return f"keras.optimizers.{_CLASS[spec.name]}({', '.join(args)})"
+    return optimizer_call(spec, fmt_lr(spec.lr))
 
 
 def short_call(spec: OptimizerSpec) -> str:

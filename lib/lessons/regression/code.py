@@ -7,10 +7,10 @@ unit tests execute these scripts and compare what they compute with lib's number
 
 from __future__ import annotations
 
+from lib.core.models import optimizer_call
 from lib.lessons.regression.lab import INDEX_COLUMN, SHOWN_ROWS, TARGET, RegressionSpec, SplitSpec
 
 CSV = "Advertising.csv"
-_OPTIMIZER_CLASSES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
 
 
 def _load(features: tuple[str, ...], csv_path: str) -> str:
@@ -63,7 +63,7 @@ def _model(spec: RegressionSpec) -> str:
         scale = '''normalizer = keras.layers.Normalization()
 normalizer.adapt(X_train)  # each column's mean and variance, from the training rows only
 '''
-    optimizer = f"keras.optimizers.{_OPTIMIZER_CLASSES[spec.optimizer.name]}(learning_rate={spec.optimizer.lr!r})"
+    optimizer = optimizer_call(spec.optimizer)
     return f'''
 {scale}# Seeded initializers: the same settings start from the same weights on every run
 {body}
