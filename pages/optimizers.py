@@ -29,7 +29,7 @@ def grid_for(surface: str) -> tuple:
 
 
 def name_of(optimizer: str) -> str:
-    return t(f"optimizers.opt.{optimizer}")
+    return t(f"common.optimizer.{optimizer}")
 
 
 st.title(t("optimizers.title"))

@@ -122,7 +122,7 @@ else:
     activation = ui.control(C["act"], c2, disabled=arch == "none")
     scale = ui.control(C["scale"], c3)
     c1, c2, c3 = st.columns(3, gap="large")
-    opt_name = ui.control(C["opt"], c1, format_func=lambda o: t(f"regression.opt_{o}"))
+    opt_name = ui.control(C["opt"], c1)
     lr_code = ui.control(C["lr"], c2)
     epochs = ui.control(C["epochs"], c3)
     spec = lab.RegressionSpec(split_spec, lab.ARCHITECTURES[arch], activation, bool(scale),
@@ -149,7 +149,7 @@ else:
     status = training.loss_status(result, baseline)
     if status == "diverged":
         st.error(t("regression.diverged_text", epoch=training.first_bad_epoch(result) or result.epochs_run,
-                   optimizer=t(f"regression.opt_{opt_name}"), lr=lr_code)
+                   optimizer=t(f"common.optimizer.{opt_name}"), lr=lr_code)
                  + ("" if scale else " " + t("regression.diverged_scale_hint")), icon="💥")
     elif status == "grew":
         st.warning(t("regression.grew_text", first=fmt_loss(result.history["loss"][0]),

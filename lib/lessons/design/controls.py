@@ -38,7 +38,7 @@ CONTROLS = Table("design", [
     Control("ds_bn", "toggle", False, "design.lbl_batchnorm", field="lab:DesignSpec.batchnorm"),
     # 2. the designer: training
     Control("ds_opt", "select", "rmsprop", "design.lbl_optimizer", options=OPTIMIZERS,
-            field="lab:DesignSpec.optimizer", names="design.opt_"),
+            help="design.help_optimizer", field="lab:DesignSpec.optimizer", names="common.optimizer."),
     Control("ds_lr", "select", 0.001, "design.lbl_lr", options=LEARNING_RATES, field="lab:DesignSpec.learning_rate"),
     Control("ds_epochs", "slider", 5, "design.lbl_epochs", 1, 20, 1, field="lab:DesignSpec.epochs"),
     Control("ds_batch", "select", 32, "design.lbl_batch", options=BATCH_SIZES, field="lab:DesignSpec.batch_size"),

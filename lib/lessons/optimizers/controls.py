@@ -32,12 +32,12 @@ CONTROLS = Table("optimizers", [
             help="optimizers.sf_momentum_help"),
     *_start_rows(0),
     *_start_rows(1),
-    *[Control(f"sf_on_{name}", "toggle", True, f"optimizers.opt.{name}") for name in OPTIMIZERS],
+    *[Control(f"sf_on_{name}", "toggle", True, f"common.optimizer.{name}") for name in OPTIMIZERS],
     *[Control(f"sf_loglr_{name}", "slider", SURFACE_LR_EXPONENT[name], "optimizers.sf_loglr", -4.0, 1.0, 0.1)
       for name in OPTIMIZERS],
     Control("sf_replay", "slider", 100, "optimizers.sf_replay", 0, 100, 5),
     # 2. inside the optimizer
-    Control("in_opt", "select", "adam", "optimizers.in_opt", options=OPTIMIZERS, names="optimizers.opt."),
+    Control("in_opt", "select", "adam", "optimizers.in_opt", options=OPTIMIZERS, names="common.optimizer."),
     # 3. the race
     Control("race_data", "select", "moons", "optimizers.race_data",
             options=("moons", "circles", "xor", "spiral", "digits", "fashion_mnist"), field="race:RaceSpec.data",
@@ -52,13 +52,13 @@ CONTROLS = Table("optimizers", [
     Control("race_act", "select", "relu", "optimizers.race_act", options=("relu", "tanh", "sigmoid", "elu"),
             field="race:RaceSpec.activation"),
     Control("race_seed", "number", 0, "optimizers.race_seed", 0, 9999, 1, field="race:RaceSpec.seed"),
-    *[Control(f"race_on_{name}", "toggle", True, f"optimizers.opt.{name}") for name in OPTIMIZERS],
+    *[Control(f"race_on_{name}", "toggle", True, f"common.optimizer.{name}") for name in OPTIMIZERS],
     *[Control(f"race_lr_{name}", "number", DEFAULT_LR[name], "optimizers.race_lr", 0.00001, 100.0, 0.001)
       for name in OPTIMIZERS],
     *[Control(f"race_mom_{name}", "slider", 0.9, "optimizers.race_mom", 0.0, 0.99, 0.01)
       for name in MOMENTUM_OPTIMIZERS],
     # 4. too small, right, too large
-    Control("lr_opt", "select", "sgd", "optimizers.lr_opt", options=OPTIMIZERS, names="optimizers.opt."),
+    Control("lr_opt", "select", "sgd", "optimizers.lr_opt", options=OPTIMIZERS, names="common.optimizer."),
     Control("lr_small", "number", 0.001, "optimizers.lr_small", *LR_RANGE, 0.001),
     Control("lr_right", "number", 0.01, "optimizers.lr_right", *LR_RANGE, 0.001),
     Control("lr_large", "number", 1.5, "optimizers.lr_large", *LR_RANGE, 0.1),
