@@ -123,8 +123,8 @@ panels = [{"title": t("optimizers.panel_grad"), "values": inside.grads, "log": F
 for slot in lab.STATE_NAMES[inside_name]:
     key = "adam_" + slot if inside_name == "adam" else slot
     panels.append({"title": t(f"optimizers.panel.{key}"), "values": inside.states[slot],
-                   "log": inside_name in ("adagrad", "rmsprop") or key == "adam_velocity"})
-if inside_name in ("adagrad", "rmsprop", "adam"):
+                   "log": inside_name in lab.ADAPTIVE and key != "adam_momentum"})  # squared gradients
+if inside_name in lab.ADAPTIVE:
     panels.append({"title": t("optimizers.panel_effective"), "values": inside.effective_lr, "log": True})
 panels.append({"title": t("optimizers.panel_step"), "values": inside.deltas, "log": False})
 right.plotly_chart(figs.inside_figure(np.arange(1, k + 1), panels,
@@ -260,7 +260,7 @@ if rate_specs and run_rates:
     st.caption(t("optimizers.lr_caption", best=fmt(outcomes[0].best_mse, 3)))
     if any(o.diverged for o in outcomes):
         st.markdown(t("optimizers.lr_nan_explained"))
-    elif rate_name in ("adagrad", "rmsprop", "adam"):
+    elif rate_name in lab.ADAPTIVE:
         st.info(t("optimizers.lr_adaptive_no_nan", name=name_of(rate_name)), icon="🧭")
 if rate_specs:
     ui.code_panel(code.rates_code(rate_specs), "learning_rates.py", "rates")

@@ -56,6 +56,8 @@ STATE_NAMES: dict[str, tuple[str, ...]] = {
     "rmsprop": ("velocity",),
     "adam": ("momentum", "velocity"),
 }
+# Optimizers that divide the step by a running size of the gradients (a per-weight learning rate).
+ADAPTIVE = ("adagrad", "rmsprop", "adam")
 
 
 # The rules as the page's table writes them (LaTeX; the same in every language).
