@@ -162,6 +162,14 @@ def test_lesson_in_browser(server, browser, lesson, lang):
         reopened = other.locator('[data-testid="stSlider"] input[type="range"]').first.input_value()
         assert reopened == moved_value
         other.close()
+
+        # "Reset this lesson" brings the slider back and leaves only the language in the address.
+        page.locator(".st-key-_reset_lesson button").first.click()
+        page.wait_for_function("u => window.location.href !== u", arg=moved_url, timeout=30_000)
+        _settle(page)
+        assert page.url.split("?")[1] == f"lang={lang}"
+        assert handle.input_value() != moved_value
+        _shoot(page, f"{lesson.slug}-{lang}-reset")
     finally:
         context.close()
 
