@@ -262,3 +262,14 @@ def test_figures(default_run):
     blown = lab.train(lab.LinearSpec(learning_rate=1.0))
     loss = figs.loss_figure([("loss", blown.losses, "main")], {"x": "step", "y": "loss"})
     assert loss.layout.yaxis.type == "log" and loss.data[0].y[-1] is None
+
+
+def test_training_runs_as_a_job_of_the_one_training_api():
+    """The course's pure-TensorFlow loop takes a gate slot like every run (no Keras model to pool)."""
+    from lib.core import engine
+
+    before = engine.GATE.admitted
+    events = []
+    lab.train(replace(SMALL, seed=7), report=lambda kind, payload: events.append(kind))
+    assert engine.GATE.admitted == before + 1
+    assert "progress" not in events  # about 50 ms: no progress bar (see lab.train)
