@@ -18,9 +18,11 @@ pages = [
 ]
 page = st.navigation({t("common.nav_course"): pages})
 
+controls = import_module(f"lib.lessons.{page.url_path or LESSONS[0].slug}.controls").CONTROLS
 ui.language_picker()
 ui.device_box()
+ui.screen_links(controls)
 with ui.friendly_errors():
     page.run()
 ui.share_box()
-ui.reset_button(import_module(f"lib.lessons.{page.url_path or LESSONS[0].slug}.controls").CONTROLS)
+ui.reset_button(controls)

@@ -64,19 +64,47 @@ class Control:
         """Whether the control takes whole numbers only."""
         return self.kind in ("slider", "number", "range") and isinstance(self.lo, int) and isinstance(self.hi, int)
 
-    def accepts(self, value: Any) -> bool:
-        """Whether ``value`` is a value this control can hold (finite, in range, one of the options)."""
+    def accepts(self, value: Any, lo: Any = None, hi: Any = None) -> bool:
+        """Whether ``value`` is a value this control can hold (finite, in range, one of the options).
+
+        ``lo``/``hi`` narrow the range where the page does so at run time.
+        """
         if self.kind in ("select", "radio"):
             return value in self.options
         if self.kind == "toggle":
             return isinstance(value, bool)
+        lo, hi = self.lo if lo is None else lo, self.hi if hi is None else hi
         values = value if self.kind == "range" else (value,)
         try:
             if self.kind == "range" and len(values) != 2:
                 return False
-            return all(_finite_in(v, self.lo, self.hi, self.whole) for v in values)
+            return all(_finite_in(v, lo, hi, self.whole) for v in values)
         except TypeError:
             return False
+
+    def from_link(self, raw: Sequence[str]) -> Any:
+        """The value the text of a link's ``?key=...`` means for this control, or None when it
+        means nothing the control can hold (not a number, inf, NaN, a repeated key, ...).
+
+        Range checks are ``accepts``'s; this only reads the text, and never raises.
+        """
+        if self.kind in ("select", "radio"):
+            return None if len(raw) != 1 else next((o for o in self.options if str(o) == raw[0]), None)
+        if self.kind == "toggle":
+            return {"true": True, "false": False}.get(raw[0].strip().lower()) if len(raw) == 1 else None
+        if len(raw) != (2 if self.kind == "range" else 1):
+            return None
+        try:
+            numbers = [float(text) for text in raw]
+        except (ValueError, OverflowError):
+            return None
+        if not all(math.isfinite(v) for v in numbers):
+            return None
+        if self.whole:
+            if not all(v.is_integer() for v in numbers):
+                return None
+            numbers = [int(v) for v in numbers]
+        return tuple(numbers) if self.kind == "range" else numbers[0]
 
 
 def _finite_in(value: Any, lo: Any, hi: Any, whole: bool) -> bool:

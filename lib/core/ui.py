@@ -104,11 +104,12 @@ def _bound(widget: Callable[..., Any], key: str, label: str, container: Any = No
     container = container or st
     raw = _raw_param(key)
     bind: str | None = "query-params"
-    reset = st.session_state.get("_reset_keys")
-    if reset and key in reset:
-        # The first run after "reset" started from the old address: a widget drawn for the
-        # first time would take its stale value from it. Unbound once, it keeps the default.
-        reset.discard(key)
+    unbind = st.session_state.get("_unbind_once")
+    if unbind and key in unbind:
+        # This run started from an address whose value for ``key`` must not reach the widget
+        # (after "reset", or a value it cannot hold): Streamlit reads a newly drawn widget's
+        # value from that starting address. Unbound for one run, it keeps its own value.
+        unbind.discard(key)
         bind, raw = None, []
     value = getattr(container, widget.__name__)(label, key=key, bind=bind, **kwargs)
     _note_rejected(key, label, raw, value, container)
@@ -205,6 +206,50 @@ def _toggle(key: str, label: str, value: bool = False, container: Any = None, **
 # --------------------------------------------------------------------------- control tables
 
 
+def _drop_link_value(c: Control) -> None:
+    """Take ``c``'s value out of the address and keep it from the widget for this run."""
+    if c.key in st.query_params:
+        try:
+            del st.query_params[c.key]
+        except StreamlitAPIException:  # bound to the widget this run: it keeps its own value
+            pass
+    st.session_state.setdefault("_unbind_once", set()).add(c.key)
+    if c.key in st.session_state and not c.accepts(st.session_state[c.key]):
+        del st.session_state[c.key]
+
+
+def _shown(raw: list[str]) -> str:
+    return ", ".join(v[:40] for v in raw[:3]) + (" …" if len(raw) > 3 else "")
+
+
+def screen_links(table: Table) -> None:
+    """Before a lesson runs: ignore every link value its controls cannot hold, and say so once, on top.
+
+    Anything that is not a finite value in range (``inf``, ``nan``, a 400-digit number,
+    an empty or endless text, a repeated key) leaves the address before Streamlit sees it
+    (its own number input crashes on some of these), whether or not the page draws that
+    control with the current settings.
+    """
+    ignored = []
+    for c in table:
+        raw = _raw_param(c.key)
+        if not raw or c.kind in ("select", "radio") or c.accepts(c.from_link(raw)):
+            continue  # choices are checked where they are drawn (``_choice``)
+        _drop_link_value(c)
+        ignored.append(t("common.url_ignored_item", label=t(c.label), value=_shown(raw)))
+    if ignored:
+        st.warning(t("common.url_ignored_list", items="; ".join(ignored)), icon="🔗")
+
+
+def _screen_link(c: Control, label: str, lo: Any, hi: Any, container: Any) -> None:
+    """A link value outside a range the page narrowed at run time (``lo``/``hi``): ignored, with a notice."""
+    raw = _raw_param(c.key)
+    if not raw or c.accepts(c.from_link(raw), lo, hi):
+        return
+    _drop_link_value(c)
+    (container or st).warning(t("common.url_ignored", label=label, value=_shown(raw)), icon="🔗")
+
+
 def control(c: Control, container: Any = None, label: str | None = None, **overrides: Any) -> Any:
     """The widget a table row declares, bound to the URL under ``c.key``.
 
@@ -218,6 +263,8 @@ def control(c: Control, container: Any = None, label: str | None = None, **overr
         overrides.setdefault("help", t(c.help))
     lo, hi = overrides.pop("lo", c.lo), overrides.pop("hi", c.hi)
     default = overrides.pop("default", c.default)
+    if c.kind not in ("select", "radio"):
+        _screen_link(c, text, lo, hi, container)
     if c.kind in ("slider", "range"):
         return _slider(c.key, text, lo, hi, default, c.step, container, **overrides)
     if c.kind == "number":
@@ -241,7 +288,7 @@ def reset_button(table: Table) -> None:
     """"Reset this lesson to its defaults": forget every control's value and its URL key."""
 
     def reset() -> None:
-        st.session_state["_reset_keys"] = {c.key for c in table if c.kind not in ("select", "radio")}
+        st.session_state["_unbind_once"] = {c.key for c in table if c.kind not in ("select", "radio")}
         for c in table:
             if c.kind in ("select", "radio"):  # kept in the URL by ``_choice``
                 st.session_state.pop(c.key, None)
