@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib.core import numbers, ui
+from lib.core import numbers, scratch, ui
 from lib.core.i18n import t
 from lib.lessons.callbacks import code, files, lab, trace
 from lib.lessons.callbacks import figures as figs
@@ -25,14 +25,25 @@ FOLDER_KEY = "_cb_folder"  # session state, not widgets: never in the URL
 GENERATION_KEY = "_cb_ck_generation"
 
 
-def session_folder() -> files.SessionFolder:
-    """This learner's private folder; it is deleted when the session ends."""
-    folder = st.session_state.get(FOLDER_KEY)
-    if folder is None or not folder.alive:
-        folder = files.SessionFolder()
-        st.session_state[FOLDER_KEY] = folder
-    folder.touch()
-    return folder
+def session_folder() -> scratch.Lease:
+    """This learner's private scratch folder (``lib.core.scratch``, mode 0700, capped).
+
+    The lease lives in the session state: when Streamlit drops the session, the lease
+    is collected and its finalizer removes the folder (the scratch sweep takes what a
+    crash leaves). ``lease.path`` makes the folder again if it was swept.
+    """
+    lease = st.session_state.get(FOLDER_KEY)
+    if lease is None or not lease.alive:
+        lease = scratch.Lease()
+        st.session_state[FOLDER_KEY] = lease
+    return lease
+
+
+def disk_cap_notice(run: lab.Outcome, writer: str) -> None:
+    """Say so when the disk cap stopped a callback from writing its files."""
+    if run.disk_cap:
+        which, epoch, cap = run.disk_cap
+        st.warning(t(f"callbacks.disk_cap_{which}", epoch=epoch, mb=f"{cap / 1e6:g}", writer=writer), icon="💽")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -152,9 +163,9 @@ ui.code_panel(code.early_code(setup, es), "early_stopping.py", "cb_es")
 # --------------------------------------------------------------------------- 3. ModelCheckpoint
 section(3)
 ck_monitor, ck_best, ck_weights = ui.control_row(C, "cb_ck_monitor", "cb_ck_best", "cb_ck_weights")
-folder = session_folder()
+folder = session_folder().path  # only the path in the page's globals: the lease lives in the session state alone
 generation = st.session_state.get(GENERATION_KEY, 0)
-mc = lab.Checkpoint(monitor=ck_monitor, save_best_only=ck_best, save_weights_only=ck_weights, folder=str(folder.path),
+mc = lab.Checkpoint(monitor=ck_monitor, save_best_only=ck_best, save_weights_only=ck_weights, folder=str(folder),
                     generation=generation)
 pick = None
 if lab.checkpoint_too_big(setup, mc):
@@ -162,6 +173,7 @@ if lab.checkpoint_too_big(setup, mc):
                  total=f"{lab.CHECKPOINT_BUDGET / 1e6:.0f}"), icon="💽")
 else:
     mc_run = train(mc)
+    disk_cap_notice(mc_run, "`ModelCheckpoint`")
     written = mc_run.checkpoints
     if any(not os.path.exists(os.path.join(mc_run.checkpoint_dir, w[2])) for w in written) and generation < 100:
         # Another setting ran since (a session keeps one run's files): train this one again.
@@ -196,7 +208,7 @@ else:
             else:
                 st.warning(t("callbacks.ck_gone"), icon="🧹")
         st.plotly_chart(figs.checkpoint_figure(mc_run.history, ck_monitor, written, pick, L), key="cb_ck_fig")
-st.caption(t("callbacks.ck_private"))
+st.caption(t("callbacks.ck_private", mb=f"{scratch.limits().session_bytes / 1e6:g}"))
 ui.code_panel(code.checkpoint_code(setup, mc, pick), "model_checkpoint.py", "cb_ck")
 
 # --------------------------------------------------------------------------- 4. ReduceLROnPlateau
@@ -224,6 +236,7 @@ section(5)
 tb_hist = ui.control(C["cb_tb_hist"])
 board = lab.Board(histograms=tb_hist)
 tb_run = train(board)
+disk_cap_notice(tb_run, "`TensorBoard`")
 logs = tb_run.board
 if logs is None or not logs.scalars:
     st.warning(t("callbacks.tb_empty"), icon="📭")
@@ -274,6 +287,7 @@ ui.code_panel(code.progress_code(setup, lab.Progress(per_batch=per_batch)), "pro
 section(7)
 course = lab.CourseList()
 all_run = train(course)
+disk_cap_notice(all_run, "`ModelCheckpoint`, `TensorBoard`")
 names = ("ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau", "TensorBoard")
 effect_names = {k: t(f"callbacks.effect_name.{k}") for k in figs.EFFECT_STYLE}
 saves = sum(1 for e in all_run.events if e[3] == "saved")

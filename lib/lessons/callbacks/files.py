@@ -1,9 +1,9 @@
 """Files of the callbacks lesson: per-session folders, TensorBoard logs written and read back, zips.
 
-* ``SessionFolder``: a private temporary folder for one learner's session. The
-  page keeps the object in its session state; when the session ends and the
-  object is collected, the folder goes with it. Folders left behind by a crash
-  are swept after ``STALE_SECONDS`` without use.
+* ``SessionFolder``: a private folder below a given root, removed when the object
+  is collected, and ``sweep`` of such folders left unused. The page itself uses
+  ``lib.core.scratch`` (a ``Lease`` on the session's scratch folder, under the
+  per-session and shared disk caps); these two remain for folders outside it.
 * ``summary_module``: what ``keras.callbacks.TensorBoard`` writes with. It is
   ``tf.summary`` when the ``tensorboard`` package is installed; without it (TF
   2.21 no longer depends on it) the same scalar and histogram records are written
@@ -31,12 +31,13 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.util import event_pb2
 
-ROOT = Path(tempfile.gettempdir()) / "dl-course-sessions"
+from lib.core import scratch
+
 STALE_SECONDS = 6 * 3600
 HISTOGRAM_BUCKETS = 30  # TensorBoard's default
 
 
-def sweep(root: Path = ROOT, max_age: float = STALE_SECONDS) -> int:
+def sweep(root: Path, max_age: float = STALE_SECONDS) -> int:
     """Remove session folders nobody touched for ``max_age`` seconds; returns how many went."""
     removed = 0
     if not root.is_dir():
@@ -55,8 +56,9 @@ def sweep(root: Path = ROOT, max_age: float = STALE_SECONDS) -> int:
 class SessionFolder:
     """A temporary folder only one session knows about (random name, mode 0700), removed with the session."""
 
-    def __init__(self, root: Path = ROOT) -> None:
-        root.mkdir(parents=True, exist_ok=True)
+    def __init__(self, root: Path | None = None) -> None:
+        root = scratch.root() if root is None else root
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
         sweep(root)
         self.path = Path(tempfile.mkdtemp(prefix="session-", dir=root))
         self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), True)

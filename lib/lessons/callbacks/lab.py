@@ -15,16 +15,21 @@ weights as every other lesson). Each section adds one callback spec:
 ``run_experiment(Experiment, report)`` is what ``ui.train`` caches: it trains through
 ``engine.train_on`` (a gate slot, a pooled model, the engine's progress events unless
 the section's own callback reports them) and returns an ``Outcome`` of numpy, floats
-and bytes only. Checkpoints are scored in a model from ``engine.model_session``. No
+and bytes only. Checkpoints are scored in a model from ``engine.model_session``.
+
+Files go into ``lib.core.scratch``: checkpoints the learner keeps into the session's
+folder, everything else (TensorBoard logs, the course list's checkpoint) into a
+temporary run folder removed after the run. ``trace.DiskCap`` stops ModelCheckpoint
+and TensorBoard before they would pass the cap, and ``Outcome.disk_cap`` says so. No
 Streamlit in this module.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +37,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lib.core import engine
+from lib.core import engine, scratch
 from lib.core.device import DEVICE
 from lib.core.models import TASK_LOSS, TASK_METRIC, build_model
 from lib.core.progress import Reporter
@@ -80,6 +85,8 @@ class Outcome:
     board: files.BoardLogs | None = None
     updates: list[tuple[int, int, float]] = field(default_factory=list)  # (epoch, batch or -1, loss)
     events: list[tuple] = field(default_factory=list)  # (epoch, hook, callback, effect, values)
+    # The disk cap stopped the writing: (which cap: "session"/"shared", first epoch from 1 not written, cap bytes)
+    disk_cap: tuple[str, int, int] | None = None
 
     @property
     def epoch_ms(self) -> float:
@@ -125,7 +132,7 @@ def _build(exp: Experiment, workdir: Path, report: Reporter | None) -> tuple[lis
                                              save_best_only=cb.save_best_only,
                                              save_weights_only=cb.save_weights_only)
         watch = trace.CheckpointWatch(mc)
-        parts.update(main=mc, files=watch)
+        parts.update(main=mc, files=watch, writers=[mc])
         return [mc, watch], parts
     if isinstance(cb, Plateau):
         rlr = keras.callbacks.ReduceLROnPlateau(monitor=cb.monitor, factor=cb.factor, patience=cb.patience,
@@ -135,7 +142,7 @@ def _build(exp: Experiment, workdir: Path, report: Reporter | None) -> tuple[lis
         return [rlr, watch], parts
     if isinstance(cb, Board):
         board = tensorboard_callback(str(workdir / "logs"), 1 if cb.histograms else 0)
-        parts.update(main=board)
+        parts.update(main=board, writers=[board])
         return [board], parts
     if isinstance(cb, Progress):
         progress = trace.BatchProgress(report) if cb.per_batch else trace.EpochProgress(report)
@@ -150,7 +157,7 @@ def _build(exp: Experiment, workdir: Path, report: Reporter | None) -> tuple[lis
             keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=cb.lr_factor, patience=cb.lr_patience),
             tensorboard_callback(str(workdir / "logs"), 0),
         ]
-        parts.update(log=log, main=real[1])
+        parts.update(log=log, main=real[1], writers=[real[0], real[3]])
         return [trace.Traced(c, log) for c in real], parts
     return [], parts
 
@@ -187,24 +194,37 @@ def run_experiment(exp: Experiment, report: Reporter | None = None) -> Outcome:
     # engine's default for fit) Keras calls batch hooks once per epoch.
     per_batch = own_progress and exp.callback.per_batch
     keep = isinstance(exp.callback, Checkpoint) and exp.callback.folder
-    if keep:  # the learner's own folder: checkpoints stay to be loaded later
-        workdir = Path(exp.callback.folder) / f"checkpoints-{_digest(exp)}"
-        for old in Path(exp.callback.folder).glob("checkpoints-*"):  # only the latest run's files are kept
-            shutil.rmtree(old, ignore_errors=True)
-        workdir.mkdir(parents=True)
-    else:
-        workdir = Path(tempfile.mkdtemp(prefix="callbacks-"))
-    try:
+    with contextlib.ExitStack() as cleanup:
+        if keep:  # the learner's own folder: checkpoints stay to be loaded later
+            session = Path(exp.callback.folder)
+            workdir = session / f"checkpoints-{_digest(exp)}"
+            for old in session.glob("checkpoints-*"):  # only the latest run's files are kept
+                shutil.rmtree(old, ignore_errors=True)
+            workdir.mkdir(mode=0o700, parents=True)
+        else:  # a run folder under the scratch root, removed after the run
+            session = workdir = cleanup.enter_context(scratch.temporary())
         callbacks, parts = _build(exp, workdir, report)
+        guard = None
+        if parts.get("writers"):
+            guard = trace.DiskCap(scratch.Budget(workdir, session), parts["writers"], first_write(exp))
+            callbacks = [guard, *callbacks]
         lr_watch = trace.EpochLR()
         result = engine.train_on(spec, s, queued_only(report) if own_progress else report, [lr_watch, *callbacks],
                                  notice, use=lambda model: _measure(model, s, parts), per_batch=per_batch)
         out = _outcome(result, lr_watch, parts)
+        if guard is not None and guard.stopped_epoch is not None:
+            out.disk_cap = (guard.reason, guard.stopped_epoch + 1, guard.cap)
         _collect_files(exp, out, workdir)
-    finally:
-        if not keep:
-            shutil.rmtree(workdir, ignore_errors=True)
     return out
+
+
+def first_write(exp: Experiment) -> int:
+    """About the bytes one epoch's files take before any was seen: a checkpoint (weights plus Adam's
+    two moments, in a weights file too) or a few TensorBoard records, plus room for headers."""
+    headers = 64 * 1024
+    if isinstance(exp.callback, Checkpoint | CourseList):
+        return checkpoint_bytes(exp.setup) + headers
+    return headers
 
 
 def _measure(model: keras.Model, s: engine.Split, parts: dict) -> dict:

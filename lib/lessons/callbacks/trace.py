@@ -5,7 +5,8 @@ TensorBoard unchanged; these helpers only read what those did (the learning rate
 in the optimizer, a callback's ``wait`` counter, the files written) so the page
 can draw it. ``EpochProgress`` and ``BatchProgress`` are the callbacks behind this
 app's live progress bar and chart: they send ``lib.core.progress`` events, in epochs
-or in batches. No Streamlit here.
+or in batches. ``DiskCap`` stops the callbacks that write files (ModelCheckpoint,
+TensorBoard) before they would pass the learner's disk cap. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -98,6 +99,60 @@ class CheckpointWatch(keras.callbacks.Callback):
             self.written.append((epoch + 1, value, os.path.basename(path), os.path.getsize(path)))
 
 
+# --------------------------------------------------------------------------- the disk cap
+
+
+def _skip(*args: Any, **kwargs: Any) -> None:
+    """A muted hook: the callback no longer writes."""
+
+
+class DiskCap(keras.callbacks.Callback):
+    """Listed before the callbacks that write files: mutes them once their next write might pass the cap.
+
+    ``budget.room()`` says how many more bytes the folder may take (``lib.core.scratch.Budget``).
+    Before the writers' epoch end, the next write is expected to be as large as the
+    largest growth of the folder between two epoch ends so far, and at least
+    ``first_write`` (an estimate of one file); if the room is smaller, every writing hook of every
+    writer is muted for the rest of the run (``on_train_end`` still runs, so the
+    TensorBoard writers are closed). Training itself goes on.
+    """
+
+    def __init__(self, budget: Any, writers: list[keras.callbacks.Callback], first_write: int) -> None:
+        super().__init__()
+        self.budget, self.writers, self.first_write = budget, writers, first_write
+        self.largest = 0  # the largest growth seen between two checks
+        self.used: int | None = None
+        self.stopped_epoch: int | None = None  # from 0: the first epoch whose files were not written
+        self.reason, self.cap = "", 0  # which cap stopped the writing ("session" or "shared"), its bytes
+
+    def _check(self, epoch: int, measure: bool = True) -> None:
+        if self.stopped_epoch is not None:
+            return
+        room = self.budget.room()
+        if measure:  # growth from one epoch end to the next: one epoch's writes
+            if self.used is not None:
+                self.largest = max(self.largest, self.budget.used - self.used)
+            self.used = self.budget.used
+        if room < max(self.largest, self.first_write):
+            self.stopped_epoch, self.reason, self.cap = epoch, self.budget.reason, self.budget.cap
+            for writer in self.writers:
+                mute(writer)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._check(0, measure=False)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self._check(epoch)
+
+
+def mute(callback: keras.callbacks.Callback) -> None:
+    """Every hook but ``on_train_end`` does nothing from now on (on this object only)."""
+    for hook in HOOKS:
+        if hook != "on_train_end":
+            setattr(callback, hook, _skip)
+    callback.muted = True
+
+
 # --------------------------------------------------------------------------- the app's own progress callback
 
 
@@ -142,6 +197,8 @@ class BatchProgress(keras.callbacks.Callback):
 def _effect(inner: Any, hook: str, before: dict, logs: dict | None) -> tuple[str, tuple]:
     """What a course callback just did, as a code and numbers for the page to put into words."""
     name = type(inner).__name__
+    if getattr(inner, "muted", False) and hook == "on_epoch_end" and name in ("ModelCheckpoint", "TensorBoard"):
+        return "capped", ()
     if hook == "on_epoch_end":
         if name == "EarlyStopping":
             if inner.model.stop_training and not before["stop"]:
