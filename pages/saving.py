@@ -192,6 +192,7 @@ ui.code_panel(code.predict_code(images, [int(r) for r in rows], split.fallback),
 # --------------------------------------------------------------------------- 4. upload a model
 st.header(t("saving.s4_header"), divider="gray")
 st.markdown(t("saving.s4_text", mb=files.MAX_UPLOAD_MB))
+lab.prepare_uploads()  # the worker that loads uploads starts warming now, so the first upload does not wait
 up_col, sample_col = st.columns([3, 2], gap="large")
 uploaded = up_col.file_uploader(t("saving.lbl_upload", mb=files.MAX_UPLOAD_MB), key="sv_upload",
                                 max_upload_size=files.MAX_UPLOAD_MB)
@@ -216,12 +217,14 @@ if source is not None:
         try:
             outcome: object = lab.open_upload(data, filename, images, session)
         except files.Refused as refusal:
-            outcome = refusal
+            outcome = refusal.plain()  # only the code and its texts: no exception, traceback or model stays
+        del data
         st.session_state[UPLOAD_MEMO] = (memo_key, outcome)
     outcome = st.session_state[UPLOAD_MEMO][1]
-    if isinstance(outcome, files.Refused):
-        st.error(t(f"saving.refuse_{outcome.code}", **outcome.values), icon="🚫")
-        st.caption(t("saving.refused_caption"))
+    if isinstance(outcome, files.Refusal):
+        st.error(t(f"saving.refuse_{outcome.code}", **dict(outcome.values)), icon="🚫")
+        worker = outcome.code in ("timeout", "memory", "crashed")
+        st.caption(t("saving.refused_caption_worker" if worker else "saving.refused_caption"))
     else:
         up = outcome
         st.success(t("saving.accepted", name=up.filename, cls=up.info.cls, layers=len(up.info.layers)), icon="✅")

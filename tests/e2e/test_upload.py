@@ -26,15 +26,18 @@ def _main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
+ALERTS = "Array.from(document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stAlert\"]'))" \
+         ".map(e => e.innerText).join('|')"
+
+
 def _upload(page, name: str, data: bytes) -> str:
-    before = _main_text(page)
+    before = page.evaluate(ALERTS)
     page.locator(UPLOAD_INPUT).set_input_files({"name": name, "mimeType": "application/octet-stream",
                                                 "buffer": data})
-    # The upload and the rerun it triggers take a moment on a busy machine: wait
-    # until the page has reacted to this file, not just until a run finished.
-    page.wait_for_function(
-        "before => { const t = document.querySelector('[data-testid=\"stMain\"]').innerText;"
-        " return t !== before && !t.includes('No file yet'); }", arg=before, timeout=60_000)
+    # The uploader shows the file's name at once, before the rerun that reads it: wait until
+    # the page's messages about the file have changed, then until that run has finished.
+    page.wait_for_function(f"before => {{ const t = {ALERTS}; return t !== before && !t.includes('No file yet'); }}",
+                           arg=before, timeout=60_000)
     _settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     return _main_text(page)

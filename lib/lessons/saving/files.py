@@ -4,20 +4,22 @@ A ``.keras`` file is a zip of ``metadata.json``, ``config.json`` (the architectu
 and compile settings) and ``model.weights.h5`` (the variables, in HDF5). The legacy
 ``.h5`` format is one HDF5 file whose attributes hold the config as JSON text.
 
-An upload is checked before Keras sees it (size, zip, ``config.json``, no Lambda
-or non-Keras class, a declared size a server can afford), then written to a
-private temporary folder that is removed as soon as ``load_model(..., safe_mode=True)``
-has read it. Refusals raise :class:`Refused` with a machine-readable ``code`` the
-page translates. No Streamlit here.
+An upload is checked before Keras or h5py sees it, from the zip directory and
+``config.json`` alone: entry names and links, sizes and packing ratio, JSON nesting
+depth, the number of layers, no Lambda or non-Keras class however it is spelled,
+and the parameters and tensor sizes the declared shapes would build. Then it is
+written to a private temporary folder (removed right after) and loaded by
+``lib.lessons.saving.models`` in a separate process with a time and memory limit.
+Refusals raise :class:`Refused` with a machine-readable ``code`` the page translates;
+a session keeps only ``Refused.plain()``. No Streamlit here.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import math
-import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -26,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import h5py
-import keras
 import numpy as np
+
+from lib.lessons.saving.shapes import estimate
 
 MAX_UPLOAD_MB = 8  # the server takes 20 MB (.streamlit/config.toml); a teaching model needs far less
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -37,11 +40,19 @@ MAX_CONFIG_BYTES = 2 * 1024 * 1024
 # Building a layer allocates its weights before any are read, so a config can ask for
 # gigabytes in a small file: refuse configs that declare more than this many values.
 MAX_DECLARED_PARAMS = 20_000_000
+MAX_TENSOR_VALUES = 1_000_000  # numbers one example may occupy in any layer's output (predictions run 64 at a time)
+# Keras builds a model's layers in time that grows faster than their number (100 Dense layers: ~5 s,
+# 300: ~26 s, 2,505: still running after 600 s), so the count is bounded before anything is built.
+MAX_LAYERS = 100
+MAX_OBJECTS = 20 * MAX_LAYERS  # everything with a class_name: layers, initializers, regularizers, ...
+MAX_DEPTH = 64  # nesting of [ and { in config.json; Keras' own configs stay under 20
+MAX_RATIO = 200  # unpacked / packed size of one entry above 1 MB; Keras stores weights uncompressed
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 # Layers that run code or read paths outside the file (safe_mode covers only Python lambdas).
 FORBIDDEN_CLASSES = ("Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer")
-REFUSALS = ("empty", "too_big", "legacy_h5", "not_zip", "unzipped_too_big", "no_config", "bad_config", "lambda",
-            "forbidden", "custom", "too_many_params", "load_failed")
+REFUSALS = ("empty", "too_big", "legacy_h5", "not_zip", "unsafe_path", "symlink", "zip_bomb", "unzipped_too_big",
+            "no_config", "bad_config", "too_deep", "too_many_layers", "lambda", "forbidden", "custom",
+            "too_many_params", "too_wide", "load_failed", "timeout", "memory", "crashed")
 TEMP_PREFIX = "saving-"
 
 
@@ -52,6 +63,18 @@ class Refused(ValueError):
         super().__init__(f"{code}: {values}" if values else code)
         self.code = code
         self.values = values
+
+    def plain(self) -> Refusal:
+        """What a session keeps of a refusal: its code and texts (no exception, traceback or model)."""
+        return Refusal(self.code, tuple((str(k), short(v, 300)) for k, v in self.values.items()))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refusal as plain data: ``code`` picks the message, ``values`` (name, text) fill it."""
+
+    code: str
+    values: tuple[tuple[str, str], ...] = ()
 
 
 # =========================================================================== what is inside a file
@@ -160,69 +183,115 @@ def _walk(node: Any) -> Iterator[dict]:
             stack.extend(item)
 
 
-def _last_dim(shape: Any) -> int:
-    """The widest last dimension among (possibly nested) shape lists; unknown counts as 1."""
-    if isinstance(shape, list) and shape and all(isinstance(s, list) for s in shape):
-        return max((_last_dim(s) for s in shape), default=1)
-    if isinstance(shape, list) and shape and isinstance(shape[-1], int):
-        return max(1, shape[-1])
-    return 1
+def json_depth(raw: bytes) -> int:
+    """How deeply ``[`` and ``{`` nest in JSON text, counted without parsing (strings left out)."""
+    text = re.sub(rb'"(?:[^"\\]|\\.)*"', b'""', raw, flags=re.DOTALL)
+    codes = np.frombuffer(text, np.uint8)
+    steps = (np.isin(codes, (91, 123)).astype(np.int64) - np.isin(codes, (93, 125)))  # [ { up, ] } down
+    return int(np.cumsum(steps).max(initial=0))
 
 
-def _prod(values: Any) -> int:
-    if isinstance(values, list):
-        return math.prod(v for v in values if isinstance(v, int) and v > 0)
-    return values if isinstance(values, int) and values > 0 else 1
+def parse_config(raw: bytes) -> Any:
+    """``config.json`` parsed, or Refused: too deep for any recursive reader, or not JSON."""
+    depth = json_depth(raw)
+    if depth > MAX_DEPTH:
+        raise Refused("too_deep", depth=f"{depth:,}", limit=MAX_DEPTH)
+    try:
+        return json.loads(raw)
+    except RecursionError:  # the count above should prevent it; a parser that still recurses too far is refused
+        raise Refused("too_deep", depth="?", limit=MAX_DEPTH) from None
+    except (ValueError, UnicodeDecodeError):  # not JSON, or a number with more digits than Python reads
+        raise Refused("bad_config") from None
+
+
+def _unsafe_name(name: str) -> bool:
+    """A zip entry name that could point outside the folder it is unpacked into."""
+    parts = name.replace("\\", "/").split("/")
+    return (name.startswith(("/", "\\")) or ".." in parts or "\0" in name
+            or bool(re.match(r"^[A-Za-z]:", name)))
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def check_zip(infos: list[zipfile.ZipInfo]) -> None:
+    """Entry names, links and sizes of a zip, from its directory alone (nothing is unpacked)."""
+    names = [i.filename for i in infos]
+    for name in names:
+        if _unsafe_name(name):
+            raise Refused("unsafe_path", name=short(name, 80))
+    if len(set(names)) != len(names):
+        raise Refused("unsafe_path", name=short(next(n for n in names if names.count(n) > 1), 80))
+    for info in infos:
+        if _is_symlink(info):
+            raise Refused("symlink", name=short(info.filename, 80))
+    for info in infos:
+        if info.file_size > 2**20 and info.file_size > MAX_RATIO * max(1, info.compress_size):
+            raise Refused("zip_bomb", name=short(info.filename, 80), size=f"{info.file_size / 2**20:,.0f}",
+                          packed=f"{info.compress_size / 1024:,.0f}",
+                          ratio=f"{info.file_size // max(1, info.compress_size):,}")
+    unzipped = sum(i.file_size for i in infos)
+    if len(infos) > MAX_ENTRIES or unzipped > MAX_UNZIPPED_BYTES:
+        raise Refused("unzipped_too_big", size=f"{unzipped / 2**20:.0f}", limit=MAX_UNZIPPED_BYTES // 2**20)
 
 
 def declared_params(config: dict) -> int:
-    """A rough upper estimate of the values a config's layers allocate when built.
+    """An upper estimate of the values a config's layers allocate when built (see ``estimate``)."""
+    return estimate(config)[0]
 
-    Dense-like: units × (inputs + 1); convolutions: filters × inputs × kernel;
-    embeddings: input_dim × output_dim; anything else built: a few per input.
-    Recurrent layers keep several gates, hence the factor 4.
-    """
-    total = 0
+
+def count_layers(config: Any) -> tuple[int, int]:
+    """(layers in every model of the config, nested ones included; objects with a class_name)."""
+    layers = objects = 0
     for item in _walk(config):
-        cfg = item.get("config")
-        if "class_name" not in item or not isinstance(cfg, dict):
-            continue
-        last = _last_dim((item.get("build_config") or {}).get("input_shape"))
-        gates = 4 if re.search(r"LSTM|GRU|RNN", str(item["class_name"])) else 1
-        if isinstance(cfg.get("units"), int):
-            total += gates * cfg["units"] * (last + cfg["units"] * (gates > 1) + 1)
-        elif isinstance(cfg.get("filters"), int):
-            total += cfg["filters"] * (last * _prod(cfg.get("kernel_size")) + 1)
-        elif isinstance(cfg.get("input_dim"), int) and isinstance(cfg.get("output_dim"), int):
-            total += cfg["input_dim"] * cfg["output_dim"]
-        elif item.get("build_config"):
-            total += 4 * last
-    return total
+        objects += "class_name" in item
+        inner = item.get("config")
+        if "class_name" in item and isinstance(inner, dict) and isinstance(inner.get("layers"), list):
+            layers += len(inner["layers"])
+    return layers, objects
+
+
+def _name_parts(item: dict) -> list[str]:
+    """class_name, registered_name and module cut at dots and ``>``: ``keras`` + ``layers.Lambda`` is Lambda."""
+    parts: list[str] = []
+    for key in ("class_name", "registered_name", "module"):
+        if isinstance(item.get(key), str):
+            parts += [p.lower() for p in re.split(r"[.>/:\s]+", item[key]) if p]
+    return parts
 
 
 def scan_config(config: Any) -> None:
     """Refuse what ``safe_mode`` alone would let through or what a server cannot afford."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise Refused("bad_config")
+    layers, objects = count_layers(config)
+    if layers > MAX_LAYERS or objects > MAX_OBJECTS:
+        raise Refused("too_many_layers", layers=f"{layers:,}", limit=MAX_LAYERS)
+    forbidden = {c.lower() for c in FORBIDDEN_CLASSES}
     for item in _walk(config):
-        name = item.get("class_name")
-        if name == "Lambda" or name == "__lambda__":
-            raise Refused("lambda", layer=str((item.get("config") or {}).get("name", name))[:60])
-        if name in FORBIDDEN_CLASSES:
-            raise Refused("forbidden", cls=str(name))
+        if "class_name" not in item:
+            continue
+        name, parts, cfg = item.get("class_name"), _name_parts(item), item.get("config")
+        if {"lambda", "__lambda__", "lambda_layer"} & set(parts) or (isinstance(cfg, dict) and "function" in cfg):
+            raise Refused("lambda", layer=short((cfg if isinstance(cfg, dict) else {}).get("name", name), 60))
+        if forbidden & set(parts):
+            raise Refused("forbidden", cls=short(name, 60))
         module = item.get("module")
         if isinstance(module, str) and module != "keras" and not module.startswith("keras."):
-            raise Refused("custom", cls=str(name)[:60], module=module[:60])
+            raise Refused("custom", cls=short(name, 60), module=short(module, 60))
         registered = item.get("registered_name")
         if isinstance(registered, str) and registered != name:
-            raise Refused("custom", cls=str(name)[:60], module=registered[:60])
-    params = declared_params(config)
+            raise Refused("custom", cls=short(name, 60), module=short(registered, 60))
+    params, widest = estimate(config)
     if params > MAX_DECLARED_PARAMS:
         raise Refused("too_many_params", params=f"{params:,}", limit=f"{MAX_DECLARED_PARAMS:,}")
+    if widest > MAX_TENSOR_VALUES:
+        raise Refused("too_wide", values=f"{widest:,}", limit=f"{MAX_TENSOR_VALUES:,}")
 
 
-def check_upload(data: bytes) -> KerasFile:
-    """Everything that can be checked without Keras; returns the file's parts or raises Refused."""
+def check_upload(data: bytes) -> dict:
+    """Everything that can be checked without Keras or h5py; returns the parsed config or raises Refused."""
     if not data:
         raise Refused("empty")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -234,23 +303,20 @@ def check_upload(data: bytes) -> KerasFile:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-            unzipped = sum(i.file_size for i in infos)
-            if len(infos) > MAX_ENTRIES or unzipped > MAX_UNZIPPED_BYTES:
-                raise Refused("unzipped_too_big", size=f"{unzipped / 2**20:.0f}",
-                              limit=MAX_UNZIPPED_BYTES // 2**20)
+            check_zip(infos)
             names = {i.filename for i in infos}
             if "config.json" not in names:
                 raise Refused("no_config", names=", ".join(sorted(names))[:200] or "—")
             if archive.getinfo("config.json").file_size > MAX_CONFIG_BYTES:
                 raise Refused("bad_config")
-            config = json.loads(archive.read("config.json"))
-    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, OSError, EOFError) as exc:
-        raise Refused("bad_config") from exc
+            raw = archive.read("config.json")  # zipfile stops at the declared size, which was checked
+    except Refused:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        raise Refused("bad_config") from None
+    config = parse_config(raw)
     scan_config(config)
-    try:
-        return read_keras_file(data)
-    except Exception as exc:  # a broken metadata.json or weights file: Keras would fail too
-        raise Refused("load_failed", message=short(exc, 300)) from exc
+    return config
 
 
 def session_tag(session: str) -> str:
@@ -263,25 +329,3 @@ def private_folder(session: str = "") -> Iterator[str]:
     """A folder only this process user can read (mkdtemp makes it 0700), removed on exit."""
     with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{session_tag(session)}-") as folder:
         yield folder
-
-
-def load_checked(data: bytes, session: str = "", compile: bool = False) -> tuple[keras.Model, KerasFile]:
-    """``check_upload``, then ``keras.models.load_model(path, safe_mode=True)`` from a private folder.
-
-    ``compile=False`` for uploads: a custom loss in the compile settings must not stop
-    a learner from seeing the architecture and the predictions.
-    """
-    parts = check_upload(data)
-    with private_folder(session) as folder:
-        path = os.path.join(folder, "upload.keras")
-        with open(path, "wb") as fh:
-            fh.write(data)
-        try:
-            model = keras.models.load_model(path, safe_mode=True, compile=compile)
-        except Exception as exc:  # Keras' own refusal (safe_mode, unknown class, broken weights)
-            if "Lambda" in str(exc) or "lambda" in str(exc):
-                raise Refused("lambda", layer="?") from exc
-            raise Refused("load_failed", message=short(exc, 300)) from exc
-    if not isinstance(model, keras.Model):
-        raise Refused("load_failed", message=type(model).__name__)
-    return model, parts

@@ -342,8 +342,14 @@ def sample_file(kind: str, own: bytes) -> tuple[str, bytes]:
     raise ValueError(f"unknown sample {kind!r}; choose one of {', '.join(SAMPLES[1:])}")
 
 
+def prepare_uploads() -> None:
+    """Start the process that loads uploads (returns at once; it warms up in the background)."""
+    models.WORKER.start()
+
+
 def open_upload(data: bytes, filename: str, images: int, session: str = "") -> models.UploadResult:
-    """An uploaded (or sample) file checked, loaded in safe mode and run on this page's validation images."""
+    """An uploaded (or sample) file checked, then loaded in safe mode and run on this page's validation images
+    in a separate process with a time and memory limit (``models.WORKER``); raises ``files.Refused``."""
     split = data_split(images)
     with engine.job():  # predicting with a learner's model is work like training
         return models.open_upload(data, filename, split.x_val, split.y_val, len(split.class_names), session)

@@ -2,19 +2,27 @@
 
 ``describe`` turns any Keras model into plain data (``model_to_dot``'s graph without
 Graphviz, ``model.summary()`` as text, parameter counts); ``open_upload`` takes an
-uploaded file through ``lib.lessons.saving.files``' checks and safe loading, then predicts the
-page's validation images with it. No Streamlit here.
+uploaded file through ``lib.lessons.saving.files``' checks, then ``load_and_predict`` loads it
+(``safe_mode=True``), describes it and predicts the page's validation images in ``WORKER``,
+a separate process that is killed after ``LOAD_SECONDS`` or ``LOAD_MB`` of growth. Only plain
+data comes back. No Streamlit here.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import keras
 import numpy as np
 
-from lib.lessons.saving.files import KerasFile, Refused, load_checked, short
+from lib.core import isolated
+from lib.lessons.saving.files import KerasFile, Refused, check_upload, private_folder, read_keras_file, short
+
+LOAD_SECONDS = 20.0  # the whole load + describe + predict of one upload, in the worker process
+LOAD_MB = 1024  # how far the worker's memory may grow while it does that
+PREDICT_BATCH = 64
 
 # =========================================================================== what a loaded model is
 
@@ -208,21 +216,56 @@ class UploadResult:
         return None if self.probabilities is None else np.argmax(self.probabilities, axis=1)
 
 
-def open_upload(data: bytes, filename: str, x_val: np.ndarray, y_val: np.ndarray, n_classes: int = 10,
-                session: str = "") -> UploadResult:
-    """Check, load (safe mode, private folder), describe and predict; raises Refused."""
-    model, parts = load_checked(data, session)
+def warm_up() -> None:
+    """Run once in each new worker: Keras imported and one tiny model saved, loaded and run."""
+    model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    with private_folder("warm") as folder:
+        path = os.path.join(folder, "warm.keras")
+        model.save(path)
+        keras.models.load_model(path, safe_mode=True, compile=False).predict(np.zeros((2, 28, 28)), verbose=0)
+    keras.backend.clear_session()
+
+
+WORKER = isolated.Worker(prepare=warm_up, timeout=LOAD_SECONDS, memory_mb=LOAD_MB)
+
+
+def _refusal(code: str, **values: Any) -> tuple:
+    return ("refused", code, {k: short(v, 300) for k, v in values.items()})
+
+
+def load_and_predict(path: str, filename: str, x_val: np.ndarray, y_val: np.ndarray, n_classes: int) -> tuple:
+    """In the worker: read, load (safe mode), describe, predict; ("ok", UploadResult) or ("refused", code, values)."""
     try:
-        info = describe(model)
-    except Exception as exc:  # a model Keras loads but cannot list (an odd nesting): refuse, don't crash
-        raise Refused("load_failed", message=short(exc, 300)) from exc
-    result = UploadResult(filename=str(filename)[:120], file=parts, info=info)
+        with open(path, "rb") as fh:
+            parts = read_keras_file(fh.read())
+    except Exception as exc:  # a broken metadata.json or weights file: Keras would fail too
+        return _refusal("load_failed", message=exc)
+    try:
+        try:
+            model = keras.models.load_model(path, safe_mode=True, compile=False)
+        except Exception as exc:  # Keras' own refusal (safe_mode, unknown class, broken weights)
+            return _refusal("lambda", layer="?") if "lambda" in str(exc).lower() else \
+                _refusal("load_failed", message=exc)
+        if not isinstance(model, keras.Model):
+            return _refusal("load_failed", message=type(model).__name__)
+        try:
+            info = describe(model)
+        except Exception as exc:  # a model Keras loads but cannot list (an odd nesting): refuse, don't crash
+            return _refusal("load_failed", message=exc)
+        return "ok", _predict(model, UploadResult(filename=str(filename)[:120], file=parts, info=info), x_val, y_val,
+                              n_classes)
+    finally:
+        keras.backend.clear_session()
+
+
+def _predict(model: keras.Model, result: UploadResult, x_val: np.ndarray, y_val: np.ndarray,
+             n_classes: int) -> UploadResult:
     x = adapt_input(result.info.input_shapes, x_val)
     if x is None:
         result.problem = "input"
         return result
     try:
-        out = np.asarray(model.predict(x, batch_size=256, verbose=0))
+        out = np.asarray(model.predict(x, batch_size=PREDICT_BATCH, verbose=0))
     except Exception as exc:  # a model that loads but cannot run on these images
         result.problem = "input"
         result.extras["message"] = short(exc, 300)
@@ -237,3 +280,23 @@ def open_upload(data: bytes, filename: str, x_val: np.ndarray, y_val: np.ndarray
     if out.shape[1] == n_classes:  # the page's classes: the score on its validation images means something
         result.accuracy = float(np.mean(result.predicted == y_val))
     return result
+
+
+def open_upload(data: bytes, filename: str, x_val: np.ndarray, y_val: np.ndarray, n_classes: int = 10,
+                session: str = "") -> UploadResult:
+    """Check here, then load and predict in the worker (time and memory limited); raises Refused."""
+    check_upload(data)
+    with private_folder(session) as folder:
+        path = os.path.join(folder, "upload.keras")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        outcome = WORKER.run(load_and_predict, path, filename, x_val, y_val, n_classes)
+    if not outcome.ok:
+        if outcome.failure == "timeout":
+            raise Refused("timeout", limit=f"{WORKER.timeout:g}")
+        if outcome.failure in ("memory", "crashed"):
+            raise Refused(outcome.failure, limit=WORKER.memory_mb, message=outcome.message)
+        raise Refused("load_failed", message=outcome.message)
+    if outcome.value[0] == "refused":
+        raise Refused(outcome.value[1], **outcome.value[2])
+    return outcome.value[1]
