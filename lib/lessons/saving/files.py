@@ -30,7 +30,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from lib.lessons.saving.shapes import estimate
+from lib.lessons.saving.shapes import estimate, walk
 
 MAX_UPLOAD_MB = 8  # the server takes 20 MB (.streamlit/config.toml); a teaching model needs far less
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -171,18 +171,6 @@ def read_keras_file(data: bytes) -> KerasFile:
 # =========================================================================== checks before Keras
 
 
-def _walk(node: Any) -> Iterator[dict]:
-    """Every dict inside a JSON value, depth first."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            yield item
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
 def json_depth(raw: bytes) -> int:
     """How deeply ``[`` and ``{`` nest in JSON text, counted without parsing (strings left out)."""
     text = re.sub(rb'"(?:[^"\\]|\\.)*"', b'""', raw, flags=re.DOTALL)
@@ -244,7 +232,7 @@ def declared_params(config: dict) -> int:
 def count_layers(config: Any) -> tuple[int, int]:
     """(layers in every model of the config, nested ones included; objects with a class_name)."""
     layers = objects = 0
-    for item in _walk(config):
+    for item in walk(config):
         objects += "class_name" in item
         inner = item.get("config")
         if "class_name" in item and isinstance(inner, dict) and isinstance(inner.get("layers"), list):
@@ -269,7 +257,7 @@ def scan_config(config: Any) -> None:
     if layers > MAX_LAYERS or objects > MAX_OBJECTS:
         raise Refused("too_many_layers", layers=f"{layers:,}", limit=MAX_LAYERS)
     forbidden = {c.lower() for c in FORBIDDEN_CLASSES}
-    for item in _walk(config):
+    for item in walk(config):
         if "class_name" not in item:
             continue
         name, parts, cfg = item.get("class_name"), _name_parts(item), item.get("config")

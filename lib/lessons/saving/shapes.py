@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 
-def _walk(node: Any) -> Iterator[dict]:
+def walk(node: Any) -> Iterator[dict]:
     """Every dict inside a JSON value, depth first."""
     stack = [node]
     while stack:
@@ -78,9 +78,9 @@ class _Estimate:
         outputs: dict[str, list[int] | None] = {}
         for layer in layers:  # Functional: a layer receives what its inbound layers give
             inbound = [outputs.get(h.get("keras_history", [None])[0]) if isinstance(h.get("keras_history"), list)
-                       else None for h in _walk(layer.get("inbound_nodes", []))]
+                       else None for h in walk(layer.get("inbound_nodes", []))]
             inbound += [outputs.get(n[0]) for n in _walk_lists(layer.get("inbound_nodes", []))]
-            declared = [_dims((h.get("config") or {}).get("shape")) for h in _walk(layer.get("inbound_nodes", []))
+            declared = [_dims((h.get("config") or {}).get("shape")) for h in walk(layer.get("inbound_nodes", []))
                         if h.get("class_name") == "__keras_tensor__"]
             given = [s for s in inbound + declared if s is not None]
             start = _widest(*given) if given else (shape if layer.get("class_name") == "InputLayer" else None)
