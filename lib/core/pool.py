@@ -47,6 +47,11 @@ class Pool(Generic[T]):
         with self._lock:
             return sum(len(v) for v in self._idle.values())
 
+    def key_count(self) -> int:
+        """Distinct keys held (at most ``max_keys``): what bounds the pool's memory."""
+        with self._lock:
+            return len(self._idle)
+
     def clear(self) -> None:
         with self._lock:
             self._idle.clear()

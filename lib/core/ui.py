@@ -127,7 +127,13 @@ def _engine_run(spec: Any, report: Callable[..., None]) -> Any:
     return engine.run(spec, on_epoch=report)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+# Results kept for everyone, least recently used first out. A Fashion-MNIST result weighs
+# about 0.8 MB (weights and predictions): 128 entries grew a server by ~100 MB over 200
+# distinct runs, 32 by ~30 MB (python tests/bench/bench_memory.py).
+CACHE_ENTRIES = 32
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _cached_run(spec: Any, extra_key: str, _run: Callable[..., Any], _report: Callable[..., None]) -> Any:
     # Runs in a worker thread (see ``train``); Streamlit locks per key, so two
     # learners asking for the same experiment train it once.
