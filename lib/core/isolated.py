@@ -23,9 +23,12 @@ import gc
 import multiprocessing
 import os
 import resource
+import sys
 import threading
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +99,27 @@ def _serve(conn: Any, prepare: Callable[[], None] | None, address_mb: int) -> No
         gc.collect()
 
 
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _plain_main() -> Iterator[None]:
+    """Start children without re-running ``__main__``.
+
+    A spawned child imports the parent's ``__main__`` from its file first. Under Streamlit
+    that is the page script being run (the whole app would run again in the child, outside
+    Streamlit), under AppTest a temporary file: the child needs neither, only this module.
+    """
+    with _MAIN_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
 class Worker:
     """One warm child process; ``run`` sends it a job with a time and memory limit.
 
@@ -136,7 +160,8 @@ class Worker:
         parent, child = self.ctx.Pipe()
         process = self.ctx.Process(target=_serve, args=(child, self.prepare, 2 * self.memory_mb), daemon=True,
                                    name="isolated-worker")
-        process.start()
+        with _plain_main():
+            process.start()
         child.close()
         self.process, self.conn, self.ready, self.started = process, parent, False, self.started + 1
 

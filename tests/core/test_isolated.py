@@ -116,3 +116,21 @@ def test_start_keeps_a_live_child(worker):
     assert worker.run(my_pid).value == pid and worker.pid == pid
     worker.stop()
     assert worker.pid is None and worker.run(square, 9).value == 81  # a stopped worker starts again on demand
+
+
+def test_a_child_starts_whatever_main_module_the_parent_runs(monkeypatch, tmp_path):
+    """Under Streamlit or AppTest ``__main__`` is a script file; the child must not run it."""
+    import sys
+    import types
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('the child ran the parent script')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    fresh = isolated.Worker(timeout=5.0, memory_mb=200)
+    try:
+        assert fresh.run(square, 3).value == 9
+    finally:
+        fresh.stop()
+    assert sys.modules["__main__"] is main

@@ -165,7 +165,7 @@ def test_garbage_in_every_control_is_a_notice(page):
             "ev_nthr", "ev_seg")
     at = page("evaluation", "en", **{key: "nonsense" for key in keys})
     assert not at.exception
-    assert len([w for w in at.warning if "nonsense" in w.value]) >= 9
+    assert sum(w.value.count("nonsense") for w in at.warning) >= 9  # every rejected value named
     assert metric(at, "Validation rows") == "142"  # every control fell back to its default
     assert lab.ScoreSpec().dataset == "cancer"
 

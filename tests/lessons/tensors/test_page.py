@@ -90,7 +90,7 @@ def test_garbage_url_values_are_ignored_with_a_notice(page):
     at = page("tensors", "en", **{key: "zz?" for key in URL_KEYS})
     assert not at.exception
     warnings = [w.value for w in at.warning]
-    assert len(warnings) == len(URL_KEYS)
+    assert sum(w.count("zz?") for w in warnings) == len(URL_KEYS)  # every rejected value named once
     assert all("zz?" in w for w in warnings)
     assert metric(at, "shape") == "(2, 3)"  # defaults used
 
