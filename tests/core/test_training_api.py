@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import keras
 import numpy as np
 import pytest
@@ -43,29 +41,6 @@ def test_job_holds_one_slot_and_is_reentrant():
         with engine.job():  # nested: no second slot, so it cannot wait for itself
             pass
     assert engine.GATE.admitted == before + 1
-
-
-def test_a_waiting_job_reports_its_place():
-    release, holding = threading.Event(), threading.Barrier(engine.GATE.capacity + 1)
-
-    def hold():
-        with engine.job():
-            holding.wait()
-            release.wait(10)
-
-    holders = [threading.Thread(target=hold) for _ in range(engine.GATE.capacity)]
-    for th in holders:
-        th.start()
-    holding.wait()
-    events = []
-    waiter = threading.Thread(target=lambda: engine.job(lambda k, p: events.append((k, p))).__enter__())
-    waiter.start()
-    waiter.join(0.5)
-    release.set()
-    for th in holders:
-        th.join()
-    waiter.join(5)
-    assert events[0] == ("queued", 1)
 
 
 def test_a_session_reuses_the_pooled_model_and_starts_it_fresh():
