@@ -32,3 +32,15 @@ def texts(at: AppTest) -> str:
     parts += [w.value for w in at.warning] + [i.value for i in at.info] + [s.value for s in at.success]
     parts += [x.value for x in at.text]
     return "\n".join(str(p) for p in parts)
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The value a metric labelled ``label`` shows."""
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def code_with(at: AppTest, needle: str) -> str:
+    """The first code panel that contains ``needle``."""
+    found = [c.value for c in at.code if needle in c.value]
+    assert found, f"no code panel contains {needle!r}"
+    return found[0]

@@ -11,7 +11,7 @@ import os
 import numpy as np
 import pytest
 
-from tests.apptest import texts
+from tests.apptest import code_with, metric, texts
 
 # 150 training digits, a fast rate: overfits within a few epochs, every run well under a second.
 SMALL = dict(cb_data="digits", cb_units="64", cb_epochs="20", cb_lr="0.03", cb_seed="1")
@@ -21,16 +21,6 @@ def chart(at, key: str) -> dict:
     found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
     assert found, f"no chart {key}"
     return json.loads(found[0].proto.spec)
-
-
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def code_with(at, needle: str) -> str:
-    found = [c.value for c in at.code if needle in c.value]
-    assert found, f"no code panel contains {needle!r}"
-    return found[0]
 
 
 def trace_y(spec: dict, name: str, index: int = 0) -> list:

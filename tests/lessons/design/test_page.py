@@ -4,19 +4,9 @@ import json
 
 import pytest
 
-from tests.apptest import texts
+from tests.apptest import code_with, metric, texts
 
 SMALL = {"fm_images": "1000"}
-
-
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def code_with(at, needle: str) -> str:
-    found = [c.value for c in at.code if needle in c.value]
-    assert found, f"no code panel contains {needle!r}"
-    return found[0]
 
 
 def table(at, index: int):

@@ -9,13 +9,9 @@ import numpy as np
 import pytest
 
 from lib.lessons.linear import lab
-from tests.apptest import texts
+from tests.apptest import metric, texts
 
 URL_KEYS = ("samples", "neg_x", "neg_y", "pos_x", "pos_y", "corr", "rng", "lr", "steps", "minibatch", "batch", "step")
-
-
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def chart(at, key: str) -> dict:

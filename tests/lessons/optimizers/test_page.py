@@ -4,13 +4,7 @@ import json
 
 import pytest
 
-from tests.apptest import texts
-
-
-def code_with(at, needle: str) -> str:
-    found = [c.value for c in at.code if needle in c.value]
-    assert found, f"no code panel contains {needle!r}"
-    return found[0]
+from tests.apptest import code_with, texts
 
 
 def table(at, column: str):

@@ -7,11 +7,7 @@ from sklearn.metrics import mean_squared_error
 from sklearn.model_selection import train_test_split
 
 from lib.core import data as data_mod
-from tests.apptest import texts
-
-
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+from tests.apptest import metric, texts
 
 
 def metrics(at, label: str) -> list[str]:

@@ -14,10 +14,6 @@ def code_with(at, needle: str) -> str:
     return found[0]
 
 
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
 @pytest.mark.parametrize("lang, title", [("en", "How training works"), ("ko", "학습은 어떻게 이루어지나")])
 def test_worked_example_and_counts_by_default(page, lang, title):
     at = page("training", lang)
