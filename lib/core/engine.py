@@ -41,6 +41,7 @@ from typing import TypeVar
 import numpy as np
 
 from lib.core import data as data_mod
+from lib.core import tf_internals
 from lib.core.device import DEVICE
 from lib.core.gate import Gate, default_capacity
 
@@ -77,12 +78,27 @@ def job(report: Reporter | None = None) -> Iterator[None]:
         finally:
             _held.depth = depth
         return
-    with GATE.slot(on_wait=(lambda place: report("queued", place)) if report else None):
-        _held.depth = 1
-        try:
-            yield
-        finally:
-            _held.depth = 0
+    try:
+        with GATE.slot(on_wait=(lambda place: report("queued", place)) if report else None):
+            _held.depth = 1
+            try:
+                yield
+            finally:
+                _held.depth = 0
+    finally:
+        _release_traced()
+
+
+_cleared_at = [0]  # POOL.evictions when the kernel cache was last cleared
+
+
+def _release_traced() -> None:
+    """Let the graphs of models no longer pooled be freed (``lib.core.tf_internals``)."""
+    tf_internals.release_all_reduce_gradients()
+    evictions = POOL.evictions
+    if evictions != _cleared_at[0] and GATE.running() == 0:
+        _cleared_at[0] = evictions
+        tf_internals.clear_kernel_cache()
 
 
 @contextmanager
@@ -128,6 +144,7 @@ def borrowed(key: Hashable, build: Callable[[], T]) -> Iterator[T]:
             yield obj  # type: ignore[misc]
     finally:
         LIGHT.give_back(key, obj)
+        tf_internals.release_all_reduce_gradients()  # a helper that steps an optimizer traces one
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class Pool(Generic[T]):
         self._idle: OrderedDict[Hashable, list[T]] = OrderedDict()
         self._lock = threading.Lock()
         self.takes = 0  # objects handed out, reused or new (tests check runs went through the pool)
+        self.evictions = 0  # keys dropped so far (the engine then frees their runtime kernels)
 
     def take(self, key: Hashable, build: Callable[[], T]) -> T:
         """An idle object for ``key``, or a new one from ``build()``."""
@@ -42,6 +43,7 @@ class Pool(Generic[T]):
             self._idle.move_to_end(key)
             while len(self._idle) > self.max_keys:
                 self._idle.popitem(last=False)
+                self.evictions += 1
 
     def size(self) -> int:
         with self._lock:
