@@ -4,6 +4,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["COURSE_OFFLINE"] = "1"  # never try the Fashion-MNIST download in tests
+# Page tests train in this process (they patch lesson code here) and never read results an
+# earlier run left on disk; tests/core/test_workers.py and the browser tests use both.
+os.environ.setdefault("COURSE_BACKEND", "inline")
+os.environ.setdefault("COURSE_RESULT_STORE", "off")
 
 
 import pytest  # noqa: E402

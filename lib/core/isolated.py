@@ -35,7 +35,7 @@ from typing import Any
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 2**20
 POLL_SECONDS = 0.02
-FAILURES = ("timeout", "memory", "crashed", "error")
+FAILURES = ("timeout", "memory", "crashed", "error", "raised")
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,13 @@ def _short(text: object, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _answer_error(exc: BaseException, as_object: bool) -> tuple:
+    if isinstance(exc, MemoryError):
+        return ("memory", _short(exc) or "MemoryError")
+    text = f"{type(exc).__name__}: {_short(exc)}"
+    return ("raised", (exc.with_traceback(None), text)) if as_object else ("error", text)
+
+
 def _serve(conn: Any, prepare: Callable[[], None] | None, address_mb: int) -> None:  # the child's main loop
     if prepare is not None:
         prepare()
@@ -74,6 +81,10 @@ def _serve(conn: Any, prepare: Callable[[], None] | None, address_mb: int) -> No
         limit = int((virtual + address_mb) * MB)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     conn.send(("ready", resident))
+
+    def report(kind: str, payload: Any) -> None:  # streamed to the parent while the job runs
+        conn.send(("event", (kind, payload)))
+
     while True:
         try:
             job = conn.recv()
@@ -81,13 +92,11 @@ def _serve(conn: Any, prepare: Callable[[], None] | None, address_mb: int) -> No
             return
         if job is None:
             return
-        fn, args, kwargs = job
+        fn, args, kwargs, streaming = job
         try:
-            answer: tuple = ("ok", fn(*args, **kwargs))
-        except MemoryError as exc:
-            answer = ("memory", _short(exc) or "MemoryError")
-        except BaseException as exc:  # noqa: BLE001 - any failure goes back as text, never as an object
-            answer = ("error", f"{type(exc).__name__}: {_short(exc)}")
+            answer: tuple = ("ok", fn(*args, report, **kwargs) if streaming else fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - text, or for streaming jobs the exception without its frames
+            answer = _answer_error(exc, streaming)
         del job, fn, args, kwargs
         try:
             conn.send(answer)
@@ -130,8 +139,9 @@ class Worker:
     """
 
     def __init__(self, prepare: Callable[[], None] | None = None, timeout: float = 20.0, memory_mb: int = 1024,
-                 ready_timeout: float = 180.0) -> None:
+                 ready_timeout: float = 180.0, cap_address_space: bool = True) -> None:
         self.prepare, self.timeout, self.memory_mb, self.ready_timeout = prepare, timeout, memory_mb, ready_timeout
+        self.cap_address_space = cap_address_space  # off for TensorFlow training (a GPU needs a huge address space)
         self.ctx = multiprocessing.get_context("spawn")
         self.lock = threading.Lock()
         self.process: Any = None
@@ -158,7 +168,8 @@ class Worker:
         if self.process is not None and self.process.is_alive():
             return
         parent, child = self.ctx.Pipe()
-        process = self.ctx.Process(target=_serve, args=(child, self.prepare, 2 * self.memory_mb), daemon=True,
+        address_mb = 2 * self.memory_mb if self.cap_address_space else 0
+        process = self.ctx.Process(target=_serve, args=(child, self.prepare, address_mb), daemon=True,
                                    name="isolated-worker")
         with _plain_main():
             process.start()
@@ -206,8 +217,14 @@ class Worker:
     # ------------------------------------------------------------------ jobs
 
     def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None, memory_mb: int | None = None,
-            **kwargs: Any) -> Outcome:
-        """``fn(*args, **kwargs)`` in the child; ``timeout`` seconds and ``memory_mb`` MB of growth at most."""
+            on_event: Callable[[str, Any], None] | None = None, **kwargs: Any) -> Outcome:
+        """``fn(*args, **kwargs)`` in the child; ``timeout`` seconds and ``memory_mb`` MB of growth at most.
+
+        With ``on_event``, the child calls ``fn(*args, report, **kwargs)`` and every
+        ``report(kind, payload)`` reaches ``on_event`` here while the job runs; a failure
+        then comes back as ``failure="raised"`` with the exception (without its frames) as
+        ``value``, when it can be pickled.
+        """
         timeout = self.timeout if timeout is None else timeout
         budget = self.memory_mb if memory_mb is None else memory_mb
         with self.lock:
@@ -217,7 +234,7 @@ class Worker:
                 return problem
             start = time.monotonic()
             try:
-                self.conn.send((fn, args, kwargs))
+                self.conn.send((fn, args, kwargs, on_event is not None))
             except Exception as exc:  # fn or its arguments cannot be pickled: nothing reached the child
                 return Outcome(False, failure="error", message=f"{type(exc).__name__}: {_short(exc)}")
             pid, peak = self.process.pid, 0.0
@@ -228,10 +245,18 @@ class Worker:
                     except (EOFError, OSError):  # the child died: let it finish dying, then say so below
                         kind, payload = "dead", None
                         self.process.join(1)
-                    if kind != "dead":
+                    if kind == "event":
+                        try:
+                            on_event(*payload)  # type: ignore[misc]
+                        except Exception:  # a reporter's trouble must not lose the job
+                            pass
+                    elif kind != "dead":
                         seconds = time.monotonic() - start
                         if kind == "ok":
                             return Outcome(True, value=payload, seconds=seconds, peak_mb=peak)
+                        if kind == "raised":
+                            return Outcome(False, value=payload[0], failure="raised", message=payload[1],
+                                           seconds=seconds, peak_mb=peak)
                         if kind == "memory":  # MemoryError in the child: its heap may be in pieces, start afresh
                             self._replace()
                         return Outcome(False, failure=kind, message=payload, seconds=seconds, peak_mb=peak)

@@ -95,8 +95,18 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except Exception as exc:  # Streamlit's rerun/stop are BaseException and pass through
+        from lib.core.workers import WorkerDied
+
         traceback.print_exc()
-        st.error(t("common.unexpected_error", kind=type(exc).__name__), icon="⚠️")
+        if isinstance(exc, WorkerDied):
+            st.error(t("common.worker_died", failure=failure_name(exc.failure)), icon="⚠️")
+        else:
+            st.error(t("common.unexpected_error", kind=type(exc).__name__), icon="⚠️")
+
+
+def failure_name(failure: str) -> str:
+    """A worker failure kind ("crashed", "memory", "timeout") in the learner's language."""
+    return t(f"common.worker_failure.{failure}")
 
 
 def show_tf_error(message: str, kind: str) -> None:
@@ -121,23 +131,38 @@ def code_panel(code: str, filename: str, key: str) -> None:
 # --------------------------------------------------------------------------- training
 
 
-def _engine_run(spec: Any, report: Callable[..., None]) -> Any:
-    from lib.core import engine
-
-    return engine.run(spec, on_epoch=report)
-
-
 # Results kept for everyone, least recently used first out. A Fashion-MNIST result weighs
 # about 0.8 MB (weights and predictions): 128 entries grew a server by ~100 MB over 200
 # distinct runs, 32 by ~30 MB (python tests/bench/bench_memory.py).
 CACHE_ENTRIES = 32
 
 
+def stored_job(spec: Any, extra_key: str, run: Callable[..., Any], report: Callable[..., None]) -> Any:
+    """A finished run from the result store on disk, or trained by the backend and stored.
+
+    The store outlives the process and is shared by every server process on its path
+    (``lib.core.store``); training goes to a worker process (``lib.core.workers``). A run
+    that fell back to other data (``notice``) depends on this machine and is not stored.
+    """
+    from lib.core import store, workers
+
+    results = store.default_store()
+    key = store.key_for(spec, extra_key, f"{run.__module__}.{run.__qualname__}")
+    if results is not None:
+        hit = results.get(key)
+        if hit is not None:
+            return hit
+    result = workers.run(run, spec, report)
+    if results is not None and getattr(result, "notice", None) is None:
+        results.put(key, result)
+    return result
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _cached_run(spec: Any, extra_key: str, _run: Callable[..., Any], _report: Callable[..., None]) -> Any:
     # Runs in a worker thread (see ``train``); Streamlit locks per key, so two
     # learners asking for the same experiment train it once.
-    return _run(spec, _report)
+    return stored_job(spec, extra_key, _run, _report)
 
 
 def run_in_thread(work: Callable[[], Any]) -> Future:
@@ -167,7 +192,7 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
     from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
     if run is None:
-        run = _engine_run
+        from lib.core.engine import run
     else:  # different run functions must not share cache entries for the same spec
         extra_key = f"{run.__module__}.{run.__qualname__}:{extra_key}"
     events: queue.Queue = queue.Queue()
@@ -192,6 +217,8 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
                 status, bar, chart = st.empty(), st.empty(), st.empty()
             if kind == "queued":
                 status.info(t("common.queued", place=payload), icon="⏳")
+            elif kind == "retry":
+                status.warning(t("common.worker_retry", failure=failure_name(payload)), icon="🔁")
             elif kind == "progress":
                 rows.append({k: v for k, v in payload.logs.items() if "loss" in k and math.isfinite(v)})
                 fraction = payload.fraction

@@ -8,9 +8,11 @@ Screenshots land in tests/e2e/screenshots/ for a person to look at.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -38,7 +40,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "COURSE_OFFLINE": "1"}
+    # As hosted: training in worker processes, finished runs kept in a result store (here a fresh one).
+    store = tempfile.mkdtemp(prefix="e2e-results-")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "COURSE_OFFLINE": "1", "COURSE_BACKEND": "workers",
+           "COURSE_RESULT_STORE": store}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
@@ -62,6 +67,7 @@ def server():
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    shutil.rmtree(store, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

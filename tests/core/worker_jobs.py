@@ -1,0 +1,50 @@
+"""Jobs for tests/core/test_workers.py: module-level, so a spawned worker can import them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def echo(arg: int, report) -> dict:
+    for i in range(3):
+        report("progress", i)
+    return {"twice": 2 * arg, "pid": os.getpid()}
+
+
+def fail(arg: str, report) -> None:
+    raise ValueError(f"bad value {arg}")
+
+
+def crash_once(marker: str, report) -> int:
+    """Dies the first time (leaving ``marker``), answers the second: a retry on a fresh worker."""
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("crashed")
+        os._exit(3)
+    return os.getpid()
+
+
+def crash(arg: object, report) -> None:
+    os._exit(4)
+
+
+def hog(mb: int, report) -> int:
+    block = bytearray(mb * 2**20)
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    return len(block)
+
+
+def wait_for(marker: str, report) -> int:
+    """Holds its worker until ``marker`` exists (another job queues meanwhile)."""
+    import time
+
+    deadline = time.monotonic() + 30
+    while not Path(marker).exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return os.getpid()
+
+
+def unpicklable(arg: object, report):
+    return lambda: None
