@@ -65,6 +65,21 @@ def part(report: Reporter | None, offset: int, total: int, prefix: str = "") -> 
     return relay
 
 
+def live_row(progress: Progress, names: dict[str, str]) -> dict[str, float]:
+    """One point of the live loss chart: the finite losses of ``progress``, named for the learner.
+
+    ``names`` maps ``"loss"``/``"val_loss"`` (Keras's log keys) to the learner's words;
+    a part's prefix (``"relu loss"``) stays in front. Points sit at ``progress.done``,
+    so the chart counts units from 1, as the finished charts do.
+    """
+    row = {}
+    for key, value in progress.logs.items():
+        prefix, _, metric = key.rpartition(" ")
+        if metric in names and value == value and abs(value) != float("inf"):
+            row[f"{prefix} · {names[metric]}" if prefix else names[metric]] = value
+    return row
+
+
 class ProgressCallback(keras.callbacks.Callback):
     """Reports every epoch (or every batch) of ``model.fit`` as a progress event."""
 

@@ -7,7 +7,6 @@ this module only moves them between ``lib``'s numeric modules and the page.
 
 from __future__ import annotations
 
-import math
 import queue
 import threading
 import time
@@ -22,6 +21,7 @@ import streamlit as st
 
 from lib.core import i18n, streamlit_internals
 from lib.core.i18n import t
+from lib.core.progress import live_row
 from lib.core.widgets import control, control_row, reset_button, screen_links  # noqa: F401  (pages use ui.*)
 
 streamlit_internals.keep_keras_state()
@@ -205,6 +205,8 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
     future = run_in_thread(work)
     status = bar = chart = None
     rows: list[dict[str, float]] = []
+    loss_names = {"loss": t("common.live_train"), "val_loss": t("common.live_val")}
+    unit_name = ""
     fraction: float | None = None
     last_draw = 0.0
     while True:
@@ -220,14 +222,15 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
             elif kind == "retry":
                 status.warning(t("common.worker_retry", failure=failure_name(payload)), icon="🔁")
             elif kind == "progress":
-                rows.append({k: v for k, v in payload.logs.items() if "loss" in k and math.isfinite(v)})
+                unit_name = t(f"common.unit.{payload.unit}")  # the x column, named like the axis
+                rows.append({unit_name: payload.done, **live_row(payload, loss_names)})
                 fraction = payload.fraction
                 status.caption(t(f"common.training_{payload.unit}", done=payload.done, total=payload.total or "?"))
         if drained and rows and (time.monotonic() - last_draw > 0.15 or done):
             last_draw = time.monotonic()
             if fraction is not None:
                 bar.progress(fraction)
-            chart.line_chart(rows, height=180)
+            chart.line_chart(rows, x=unit_name, height=180, y_label=t("common.live_loss"))
         if done and events.empty():
             break
         wait([future], timeout=0.05)  # wakes at once when training ends

@@ -60,7 +60,7 @@ def warm_up() -> None:
 class Backend:
     """``size`` warm workers; ``run`` hands a job to a free one and waits for its answer."""
 
-    def __init__(self, size: int, max_jobs: int = 200, worker_mb: int = 2500, job_mb: int = 4096,
+    def __init__(self, size: int, max_jobs: int = 200, worker_mb: int = 2000, job_mb: int = 4096,
                  job_seconds: float = 900.0, prepare: Callable[[], None] | None = warm_up) -> None:
         self.max_jobs, self.worker_mb, self.job_mb, self.job_seconds = max_jobs, worker_mb, job_mb, job_seconds
         self.workers = [isolated.Worker(prepare=prepare, timeout=job_seconds, memory_mb=job_mb,
@@ -131,7 +131,7 @@ def from_env(env: dict[str, str] | None = None) -> Backend | None:
 
     return Backend(size=_int_env("COURSE_WORKERS", default_capacity(DEVICE.count, env), env),
                    max_jobs=_int_env("COURSE_WORKER_JOBS", 200, env),
-                   worker_mb=_int_env("COURSE_WORKER_MB", 2500, env),
+                   worker_mb=_int_env("COURSE_WORKER_MB", 2000, env),
                    job_mb=_int_env("COURSE_JOB_MB", 4096, env),
                    job_seconds=float(_int_env("COURSE_JOB_SECONDS", 900, env)))
 

@@ -2,13 +2,17 @@
 
 A tiny page calls ``lib.core.ui.train(spec)`` (the cached path every lesson page
 uses) with a new seed and learning rate on every rerun, through Streamlit's
-``AppTest``: every rerun is a cache miss that trains. The process's RSS is printed
-after a warm-up and after 50, 100 and 200 distinct runs, once per variant, each
-variant in a fresh process (so one cannot reuse memory another freed):
+``AppTest``: every rerun is a cache miss that trains (the result store is off). The
+web process's RSS is printed after a warm-up and after 50, 100 and 200 distinct runs,
+with the training workers' RSS beside it, once per variant, each variant in a fresh
+process (so one cannot reuse memory another freed):
 
-* ``digits``: a small MLP on scikit-learn's digits, as shipped;
-* ``structures``: as shipped, with a new model structure (hidden units) every run,
-  so the model pool (``engine.POOL``, 48 keys) fills up and evicts;
+* ``structures``: as shipped (training in worker processes), with a new model
+  structure (hidden units) every run, so each worker's model pool (48 keys) fills up
+  and evicts;
+* ``structures_inline``: the same with ``COURSE_BACKEND=inline``, training in the web
+  process as before the worker backend (but with ``lib.core.tf_internals``'s release);
+* ``digits``: a small MLP on scikit-learn's digits, one structure, as shipped;
 * ``fashion_128`` / ``fashion``: a Fashion-MNIST ``Dense(100)`` run (1 epoch), whose
   cached result weighs 0.8 MB: with the result cache at its old 128 entries (patched
   here: the code before the fix), and as shipped (``ui.CACHE_ENTRIES``).
@@ -34,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-VARIANTS = ("digits", "structures", "fashion_128", "fashion")
+VARIANTS = ("structures", "structures_inline", "digits", "fashion_128", "fashion")
 MARKS = (50, 100, 200)
 WARMUP = 10
 
@@ -62,7 +66,19 @@ def page() -> None:
     st.text(f"{result.history['val_loss'][-1]:.4f}")
 
 
+def workers_mb() -> str:
+    from lib.core import isolated, workers
+
+    chosen = workers.backend()
+    if chosen is None:
+        return "no workers"
+    sizes = [isolated.process_memory(pid)[1] for pid in chosen.pids()]
+    return f"workers {' + '.join(f'{m:.0f}' for m in sizes)} MB, {chosen.retired} replaced"
+
+
 def measure(variant: str, runs: int) -> None:
+    os.environ["COURSE_BACKEND"] = "inline" if variant.endswith("_inline") else "workers"
+    os.environ["COURSE_RESULT_STORE"] = "off"
     from streamlit.testing.v1 import AppTest
 
     from lib.core import engine
@@ -77,7 +93,7 @@ def measure(variant: str, runs: int) -> None:
 
     def rerun(i: int) -> None:
         at.query_params["seed"] = str(i)
-        at.query_params["units"] = str(16 + i % 200) if variant == "structures" else "64"
+        at.query_params["units"] = str(16 + i % 200) if variant.startswith("structures") else "64"
         at.query_params["data"] = "fashion_mnist" if variant.startswith("fashion") else "digits"
         at.run()
         assert not at.exception, at.exception
@@ -85,14 +101,15 @@ def measure(variant: str, runs: int) -> None:
     for i in range(WARMUP):
         rerun(i)
     start, t0 = rss_mb(), time.perf_counter()
-    print(f"{variant:10s} after {WARMUP} warm-up runs: {start:7.0f} MB", flush=True)
+    print(f"{variant:17s} after {WARMUP} warm-up runs: {start:7.0f} MB ({workers_mb()})", flush=True)
     for i in range(1, runs + 1):
         rerun(WARMUP + i)
         if i in MARKS or i == runs:
             now = rss_mb()
-            print(f"{variant:10s} after {i:3d} distinct runs: {now:7.0f} MB ({now - start:+6.1f} MB, "
-                  f"{(now - start) / i * 1024:5.0f} KB/run, {time.perf_counter() - t0:5.0f} s)", flush=True)
-    print(f"{variant:10s} pool keys {engine.POOL.key_count()}", flush=True)
+            print(f"{variant:17s} after {i:3d} distinct runs: {now:7.0f} MB ({now - start:+6.1f} MB, "
+                  f"{(now - start) / i * 1024:5.0f} KB/run, {time.perf_counter() - t0:5.0f} s; {workers_mb()})",
+                  flush=True)
+    print(f"{variant:17s} web process pool keys {engine.POOL.key_count()}", flush=True)
 
 
 def entry_sizes() -> None:

@@ -1,0 +1,23 @@
+"""The live loss chart's points (``lib.core.progress.live_row``): counted from 1, named in the learner's words."""
+
+from __future__ import annotations
+
+import math
+
+from lib.core.i18n import translate
+from lib.core.progress import Progress, live_row
+
+
+def _names(lang: str) -> dict[str, str]:
+    return {"loss": translate(lang, "common.live_train"), "val_loss": translate(lang, "common.live_val")}
+
+
+def test_points_sit_at_the_unit_just_finished_and_keep_only_finite_losses():
+    row = live_row(Progress(1, 5, "epoch", {"loss": 0.7, "val_loss": math.nan, "accuracy": 0.5}), _names("en"))
+    assert row == {"training loss": 0.7}
+
+
+def test_korean_names_and_parts_keep_their_prefix():
+    row = live_row(Progress(7, 15, "epoch", {"relu loss": 0.3, "relu val_loss": 0.4}), _names("ko"))
+    assert row == {"relu · 학습 손실": 0.3, "relu · 검증 손실": 0.4}
+    assert not any("loss" in name.split(" · ")[-1] for name in row)
