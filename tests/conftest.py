@@ -8,6 +8,7 @@ os.environ["COURSE_OFFLINE"] = "1"  # never try the Fashion-MNIST download in te
 # earlier run left on disk; tests/core/test_workers.py and the browser tests use both.
 os.environ.setdefault("COURSE_BACKEND", "inline")
 os.environ.setdefault("COURSE_RESULT_STORE", "off")
+os.environ.setdefault("COURSE_WARM", "off")  # no background warm-up of the store from pages under test
 
 
 import pytest  # noqa: E402

@@ -1,0 +1,49 @@
+"""Warm start (``lib.core.warm``): every lesson's default runs land in the result store, once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from lib.core import warm
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _warm(store: Path, lessons: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COURSE_RESULT_STORE": str(store), "COURSE_WARM": "on", "COURSE_BACKEND": "workers"}
+    return subprocess.run([sys.executable, "-m", "lib.core.warm", "--lessons", lessons], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def _stored(line: str) -> int:
+    return int(line.split("s ")[1].split()[0])
+
+
+def test_default_runs_are_stored_and_a_second_warm_trains_nothing(tmp_path):
+    store = tmp_path / "results"
+    first = _warm(store, "evaluation")
+    assert first.returncode == 0, first.stdout + first.stderr
+    line = next(line for line in first.stdout.splitlines() if line.startswith("evaluation"))
+    assert _stored(line) == 2  # the page's two models: this run and the comparison one
+    assert len(list(store.glob("*.pkl"))) == 2
+    again = _warm(store, "evaluation")
+    assert again.returncode == 0
+    assert _stored(next(line for line in again.stdout.splitlines() if line.startswith("evaluation"))) == 0
+
+
+def test_the_server_does_not_warm_when_told_not_to(monkeypatch):
+    monkeypatch.setenv("COURSE_WARM", "off")
+    assert warm.start_server_warming() is None
+
+
+def test_a_server_warms_in_the_background_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_WARM", "on")
+    monkeypatch.setenv("COURSE_RESULT_STORE", str(tmp_path / "results"))
+    monkeypatch.setattr(warm, "_started", [])
+    child = warm.start_server_warming(["linear"])
+    assert child is not None and warm.start_server_warming(["linear"]) is child  # once per process
+    assert child.wait(timeout=600) == 0
+    assert len(list((tmp_path / "results").glob("*.pkl"))) == 2
