@@ -35,7 +35,7 @@ from typing import Any
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 2**20
 POLL_SECONDS = 0.02
-FAILURES = ("timeout", "memory", "crashed", "error", "raised")
+FAILURES = ("timeout", "memory", "crashed", "error", "raised", "stopped")
 
 
 @dataclass(frozen=True)
@@ -217,13 +217,15 @@ class Worker:
     # ------------------------------------------------------------------ jobs
 
     def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None, memory_mb: int | None = None,
-            on_event: Callable[[str, Any], None] | None = None, **kwargs: Any) -> Outcome:
+            on_event: Callable[[str, Any], None] | None = None, should_stop: Callable[[], bool] | None = None,
+            **kwargs: Any) -> Outcome:
         """``fn(*args, **kwargs)`` in the child; ``timeout`` seconds and ``memory_mb`` MB of growth at most.
 
         With ``on_event``, the child calls ``fn(*args, report, **kwargs)`` and every
         ``report(kind, payload)`` reaches ``on_event`` here while the job runs; a failure
         then comes back as ``failure="raised"`` with the exception (without its frames) as
-        ``value``, when it can be pickled.
+        ``value``, when it can be pickled. When ``should_stop()`` turns true the child is
+        replaced and the job ends as ``failure="stopped"``.
         """
         timeout = self.timeout if timeout is None else timeout
         budget = self.memory_mb if memory_mb is None else memory_mb
@@ -273,6 +275,10 @@ class Worker:
                 if resident - self.baseline_mb > budget:
                     self._replace()
                     return Outcome(False, failure="memory", message=f"more than {budget} MB", seconds=seconds,
+                                   peak_mb=peak)
+                if should_stop is not None and should_stop():
+                    self._replace()
+                    return Outcome(False, failure="stopped", message="stopped on request", seconds=seconds,
                                    peak_mb=peak)
                 if seconds > timeout:
                     self._replace()

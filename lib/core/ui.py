@@ -7,22 +7,19 @@ this module only moves them between ``lib``'s numeric modules and the page.
 
 from __future__ import annotations
 
-import queue
-import threading
-import time
 import traceback
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, wait
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
-from lib.core import i18n, streamlit_internals
+from lib.core import i18n, live, streamlit_internals
 from lib.core.i18n import t
-from lib.core.progress import live_row
+from lib.core.live import CACHE_ENTRIES, run_in_thread, stored_job, train  # noqa: F401  (pages use ui.train)
 from lib.core.widgets import control, control_row, reset_button, screen_links  # noqa: F401  (pages use ui.*)
+from lib.core.workers import WorkerDied
 
 streamlit_internals.keep_keras_state()
 require_entry_point = streamlit_internals.require_entry_point
@@ -94,19 +91,16 @@ def friendly_errors() -> Iterator[None]:
     """Unexpected errors become a calm message; the details go to the server log only."""
     try:
         yield
+    except live.TrainingCancelled as exc:  # the learner's own choice: no error, a way back
+        st.info(t("common.cancelled"), icon="⏹️")
+        st.button(t("common.train_again"), icon=":material/play_arrow:", on_click=live.train_again,
+                  args=(exc.run_key,), key=f"_again_{exc.run_key}")
     except Exception as exc:  # Streamlit's rerun/stop are BaseException and pass through
-        from lib.core.workers import WorkerDied
-
         traceback.print_exc()
         if isinstance(exc, WorkerDied):
-            st.error(t("common.worker_died", failure=failure_name(exc.failure)), icon="⚠️")
+            st.error(t("common.worker_died", failure=live.failure_name(exc.failure)), icon="⚠️")
         else:
             st.error(t("common.unexpected_error", kind=type(exc).__name__), icon="⚠️")
-
-
-def failure_name(failure: str) -> str:
-    """A worker failure kind ("crashed", "memory", "timeout") in the learner's language."""
-    return t(f"common.worker_failure.{failure}")
 
 
 def show_tf_error(message: str, kind: str) -> None:
@@ -126,118 +120,6 @@ def code_panel(code: str, filename: str, key: str) -> None:
         st.code(code, language="python", line_numbers=True)
         st.download_button(t("common.download_code"), code, file_name=filename, mime="text/x-python",
                            key=f"dl_{key}", icon="⬇️")
-
-
-# --------------------------------------------------------------------------- training
-
-
-# Results kept for everyone, least recently used first out. A Fashion-MNIST result weighs
-# about 0.8 MB (weights and predictions): 128 entries grew a server by ~100 MB over 200
-# distinct runs, 32 by ~30 MB (python tests/bench/bench_memory.py).
-CACHE_ENTRIES = 32
-
-
-def stored_job(spec: Any, extra_key: str, run: Callable[..., Any], report: Callable[..., None]) -> Any:
-    """A finished run from the result store on disk, or trained by the backend and stored.
-
-    The store outlives the process and is shared by every server process on its path
-    (``lib.core.store``); training goes to a worker process (``lib.core.workers``). A run
-    that fell back to other data (``notice``) depends on this machine and is not stored.
-    """
-    from lib.core import store, workers
-
-    results = store.default_store()
-    key = store.key_for(spec, extra_key, f"{run.__module__}.{run.__qualname__}")
-    if results is not None:
-        hit = results.get(key)
-        if hit is not None:
-            return hit
-    result = workers.run(run, spec, report)
-    if results is not None and getattr(result, "notice", None) is None:
-        results.put(key, result)
-    return result
-
-
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _cached_run(spec: Any, extra_key: str, _run: Callable[..., Any], _report: Callable[..., None]) -> Any:
-    # Runs in a worker thread (see ``train``); Streamlit locks per key, so two
-    # learners asking for the same experiment train it once.
-    return stored_job(spec, extra_key, _run, _report)
-
-
-def run_in_thread(work: Callable[[], Any]) -> Future:
-    """Run ``work`` on a thread of its own: the gate, not a thread pool, bounds training,
-    so a job waiting for a slot is always told its place in the queue."""
-    future: Future = Future()
-
-    def target() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as exc:  # handed to the script thread, which shows it
-            future.set_exception(exc)
-
-    threading.Thread(target=target, name="train", daemon=True).start()
-    return future
-
-
-def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "") -> Any:
-    """Train ``spec`` once per distinct spec; show live progress on a cache miss.
-
-    Training runs in a worker thread while this script thread draws the queue
-    place, a progress bar and a live loss chart. If the learner moves a
-    slider mid-run, the worker still finishes and fills the cache.
-    ``run(spec, report)`` defaults to ``engine.run``; ``report(kind, payload)`` takes
-    ("queued", place) and ("progress", lib.core.progress.Progress) events.
-    """
-    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
-
-    if run is None:
-        from lib.core.engine import run
-    else:  # different run functions must not share cache entries for the same spec
-        extra_key = f"{run.__module__}.{run.__qualname__}:{extra_key}"
-    events: queue.Queue = queue.Queue()
-    ctx = get_script_run_ctx()
-
-    def work() -> Any:
-        add_script_run_ctx(threading.current_thread(), ctx)
-        return _cached_run(spec, extra_key, run, lambda kind, payload: events.put((kind, payload)))
-
-    future = run_in_thread(work)
-    status = bar = chart = None
-    rows: list[dict[str, float]] = []
-    loss_names = {"loss": t("common.live_train"), "val_loss": t("common.live_val")}
-    unit_name = ""
-    fraction: float | None = None
-    last_draw = 0.0
-    while True:
-        done = future.done()
-        drained = False
-        while not events.empty():
-            kind, payload = events.get_nowait()
-            drained = True
-            if status is None:
-                status, bar, chart = st.empty(), st.empty(), st.empty()
-            if kind == "queued":
-                status.info(t("common.queued", place=payload), icon="⏳")
-            elif kind == "retry":
-                status.warning(t("common.worker_retry", failure=failure_name(payload)), icon="🔁")
-            elif kind == "progress":
-                unit_name = t(f"common.unit.{payload.unit}")  # the x column, named like the axis
-                rows.append({unit_name: payload.done, **live_row(payload, loss_names)})
-                fraction = payload.fraction
-                status.caption(t(f"common.training_{payload.unit}", done=payload.done, total=payload.total or "?"))
-        if drained and rows and (time.monotonic() - last_draw > 0.15 or done):
-            last_draw = time.monotonic()
-            if fraction is not None:
-                bar.progress(fraction)
-            chart.line_chart(rows, x=unit_name, height=180, y_label=t("common.live_loss"))
-        if done and events.empty():
-            break
-        wait([future], timeout=0.05)  # wakes at once when training ends
-    for slot in (status, bar, chart):
-        if slot is not None:
-            slot.empty()
-    return future.result()
 
 
 # --------------------------------------------------------------------------- sidebar

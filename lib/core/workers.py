@@ -35,6 +35,10 @@ from lib.core.gate import Gate, default_capacity
 Reporter = Callable[[str, Any], None]
 
 
+class JobCancelled(RuntimeError):
+    """The learner cancelled the job (its worker was replaced, or inline: it stopped at a progress event)."""
+
+
 class WorkerDied(RuntimeError):
     """A job's worker process died twice (a crash, a memory or time limit)."""
 
@@ -78,21 +82,31 @@ class Backend:
         for worker in self.workers:
             worker.start()
 
-    def run(self, fn: Callable[[Any, Reporter], Any], arg: Any, report: Reporter | None = None) -> Any:
-        """``fn(arg, report)`` in a worker; its return value, or its exception raised here."""
+    def run(self, fn: Callable[[Any, Reporter], Any], arg: Any, report: Reporter | None = None,
+            cancelled: threading.Event | None = None) -> Any:
+        """``fn(arg, report)`` in a worker; its return value, or its exception raised here.
+
+        Setting ``cancelled`` stops the job: its worker is replaced, and this raises JobCancelled.
+        """
         report = report or (lambda kind, payload: None)
+        cancelled = cancelled or threading.Event()
         with self.gate.slot(on_wait=lambda place: report("queued", place)):
+            if cancelled.is_set():  # cancelled while it waited in the queue
+                raise JobCancelled()
             worker = self._idle.get()
             try:
-                return self._run_on(worker, fn, arg, report)
+                return self._run_on(worker, fn, arg, report, cancelled)
             finally:
                 self._idle.put(worker)
 
-    def _run_on(self, worker: isolated.Worker, fn: Callable, arg: Any, report: Reporter) -> Any:
+    def _run_on(self, worker: isolated.Worker, fn: Callable, arg: Any, report: Reporter,
+                cancelled: threading.Event) -> Any:
         for attempt in (1, 2):
             started = worker.started
-            outcome = worker.run(fn, arg, on_event=report)
+            outcome = worker.run(fn, arg, on_event=report, should_stop=cancelled.is_set)
             self._jobs[id(worker)] = 1 if worker.started != started else self._jobs[id(worker)] + 1
+            if outcome.failure == "stopped":
+                raise JobCancelled()
             if outcome.ok:
                 self._retire_if_spent(worker)
                 return outcome.value
@@ -150,9 +164,25 @@ def backend() -> Backend | None:
         return _backend[0]
 
 
-def run(fn: Callable[[Any, Reporter], Any], arg: Any, report: Reporter | None = None) -> Any:
-    """Run a training job where the settings say: a worker process, or inline."""
+def run(fn: Callable[[Any, Reporter], Any], arg: Any, report: Reporter | None = None,
+        cancelled: threading.Event | None = None) -> Any:
+    """Run a training job where the settings say: a worker process, or inline.
+
+    Inline, ``cancelled`` is checked at every event the job reports (a Keras callback
+    or the engine's epoch loop), where JobCancelled then ends the job.
+    """
     chosen = backend()
-    if chosen is None:
+    if chosen is not None:
+        return chosen.run(fn, arg, report, cancelled)
+    if cancelled is None:
         return fn(arg, report)
-    return chosen.run(fn, arg, report)
+
+    def checked(kind: str, payload: Any) -> None:
+        if cancelled.is_set():
+            raise JobCancelled()
+        if report is not None:
+            report(kind, payload)
+
+    if cancelled.is_set():
+        raise JobCancelled()
+    return fn(arg, checked)

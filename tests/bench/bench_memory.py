@@ -19,7 +19,7 @@ process (so one cannot reuse memory another freed):
 
 It also prints what one cached result weighs (pickled, as ``st.cache_data`` keeps
 it) for the reference MLP and for a Fashion-MNIST ``Dense(100)`` run, times the
-cache's ``max_entries``: the ceiling of ``ui._cached_run``'s share.
+cache's ``max_entries``: the ceiling of ``live._cached_run``'s share.
 
 Run: ``python tests/bench/bench_memory.py [variant ...] [--runs 200]``.
 """
@@ -86,9 +86,9 @@ def measure(variant: str, runs: int) -> None:
     if variant == "fashion_128":  # the result cache before the fix
         import streamlit as st
 
-        from lib.core import ui
+        from lib.core import live
 
-        ui._cached_run = st.cache_data(max_entries=128, show_spinner=False)(ui._cached_run.__wrapped__)
+        live._cached_run = st.cache_data(max_entries=128, show_spinner=False)(live._cached_run.__wrapped__)
     at = AppTest.from_function(page, default_timeout=300)
 
     def rerun(i: int) -> None:

@@ -158,3 +158,41 @@ def test_a_run_that_fell_back_to_other_data_is_not_stored(monkeypatch, tmp_path)
     ui.stored_job(1, "", _with_notice, lambda kind, payload: None)
     ui.stored_job(1, "", _with_notice, lambda kind, payload: None)
     assert _calls == [1, 1]
+
+
+# --------------------------------------------------------------------------- cancelling
+
+
+def test_cancelling_a_running_job_replaces_its_worker(backend, tmp_path):
+    cancelled = threading.Event()
+    threading.Timer(0.5, cancelled.set).start()
+    with pytest.raises(workers.JobCancelled):
+        backend.run(jobs.wait_for, str(tmp_path / "never"), cancelled=cancelled)
+    assert backend.run(jobs.echo, 4)["twice"] == 8  # a fresh worker takes the next job
+
+
+def test_a_job_cancelled_before_its_turn_never_runs(backend):
+    cancelled = threading.Event()
+    cancelled.set()
+    with pytest.raises(workers.JobCancelled):
+        backend.run(jobs.echo, 1, cancelled=cancelled)
+
+
+def test_inline_a_job_stops_at_its_next_progress_event(monkeypatch):
+    monkeypatch.setattr(workers, "_backend", [None])  # COURSE_BACKEND=inline
+    seen = []
+    cancelled = threading.Event()
+
+    def job(arg, report):
+        for i in range(5):
+            report("progress", i)
+            seen.append(i)
+            if i == 1:
+                cancelled.set()
+        return "finished"
+
+    with pytest.raises(workers.JobCancelled):
+        workers.run(job, None, lambda kind, payload: None, cancelled)
+    assert seen == [0, 1]
+    seen.clear()
+    assert workers.run(job, None, lambda kind, payload: None) == "finished" and seen == [0, 1, 2, 3, 4]
