@@ -1,0 +1,274 @@
+"""Page speed in a real browser: `streamlit run` + Debian's Chromium driven by Playwright.
+
+Prints, with the issue's targets in brackets:
+
+1. server start to first page served: from ``Popen`` of ``streamlit run`` to the first lesson
+   page idle in the browser [<= 8 s];
+2. every lesson with its defaults, navigation (``page.goto``) to idle, a first (warm-up) and a
+   second visit [second <= 2 s];
+3. a key press (ArrowRight) on each lesson's main slider (``MAIN_SLIDER`` below) to idle,
+   ``--repeat`` times with a new value each time: median and max [see ``SLIDER_TARGET``];
+4. in this process, after the server is gone: the regression lesson's default 50-epoch fit
+   through ``lib.lessons.regression.training.train`` (what ``pages/regression.py`` hands to
+   ``ui.train``; ``ui.train`` only adds the result cache), cold then warm [warm <= 1 s].
+
+"Idle": ``stApp``'s ``data-test-script-state`` is ``notRunning`` (after a ``running`` was seen,
+or none came within ``RUN_WAIT`` s: a fast cached rerun), no skeleton or spinner is visible, and
+the document has not changed for ``QUIET`` s. A MutationObserver installed before the page's own
+scripts records every script-state change and the last DOM change, so a run that starts and ends
+between two polls is not missed; the time reported is that of the last change, not the end of the
+quiet window. The load average is printed first and last: numbers depend on it.
+
+Run: ``python tests/bench/bench_pages.py [--lessons linear,regression] [--port 8650] [--repeat 3]``
+(several minutes on 2 CPU cores; needs /usr/bin/chromium).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from lib.core.lessons import LESSONS  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # tests/e2e/test_browser.py
+BUSY = '[data-testid="stSkeleton"], [data-testid="stSpinner"]'
+QUIET, RUN_WAIT = 1.0, 1.5  # s without DOM changes; s to wait for a rerun to start after a key press
+HEALTH_TIMEOUT, VISIT_TIMEOUT, MOVE_TIMEOUT = 90, 120, 90  # s
+
+# Each lesson's main slider, found by its widget key (Streamlit puts `st-key-<key>` on the widget's
+# container; the key is the URL key of lib/lessons/<slug>/controls.py). Streamlit 1.67's slider is a
+# hidden <input type="range"> (an implicit ARIA slider: CSS `[role="slider"]` matches nothing).
+MAIN_SLIDER = {
+    "home": "n",  # matrix size, the page's only slider (a matmul timing)
+    "tensors": "count",  # section 2: how many random numbers are drawn and plotted
+    "autodiff": "x",  # section 1: the point where the tape takes f'(x)
+    "linear": "rng",  # data seed: new data, both runs retrain (40 steps); "step" starts at its max
+    "training": "w11",  # section 1: a weight of the 2-2-1 network, forward + backward redrawn
+    "regression": "epochs",  # section 3: 50 -> 60 -> ..., each a new (uncached) fit
+    "layers": "sd_units",  # section 1: SimpleDense units, the layer rebuilt and called
+    "design": "ds_units1",  # the designer's first hidden layer: a new (uncached) training run
+    "optimizers": "sf_steps",  # section 1: the surface paths, 6 optimizers re-run
+    "callbacks": "cb_es_patience",  # section 2 (EarlyStopping) only
+    "saving": "sv_epochs",  # section 1: retrain and save
+    "evaluation": "ev_thr",  # section 3: threshold explorer, no retraining
+}
+SLIDER_TARGET = {"linear": 1, "autodiff": 1, "training": 1, "evaluation": 1, "optimizers": 1, "callbacks": 1,
+                 "design": 2, "regression": 2}  # median, s
+
+# Runs before the page's own scripts on every document the context opens.
+OBSERVER = """(() => { const w = window.__bench = {last: Date.now(), states: []};
+  new MutationObserver(records => { const now = Date.now(); w.last = now;
+    for (const r of records) if (r.attributeName === 'data-test-script-state')
+      w.states.push([now, r.target.getAttribute('data-test-script-state')]);
+  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+})()"""
+IDLE = """([t0, quiet, runWait, busy]) => {
+  const w = window.__bench, now = Date.now();
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!w || !app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const since = w.states.filter(([t]) => t >= t0);
+  if (!since.some(([, s]) => s === 'running') && now - t0 < runWait) return false;
+  if ([...document.querySelectorAll(busy)].some(e => e.getClientRects().length > 0)) return false;
+  if (now - w.last < quiet) return false;
+  return {ms: Math.max(w.last, ...since.map(([t]) => t)) - t0, ran: since.some(([, s]) => s === 'running')};
+}"""
+
+
+def wait_idle(page, t0_ms: float, run_wait: float, timeout: float) -> dict:
+    """Wait until the page is idle; {'ms': last change - t0, 'ran': a rerun was seen}."""
+    handle = page.wait_for_function(IDLE, arg=[t0_ms, QUIET * 1000, run_wait * 1000, BUSY], polling=100,
+                                    timeout=timeout * 1000)
+    return handle.json_value()
+
+
+def visit(page, url: str, timeout: float = VISIT_TIMEOUT) -> float:
+    """Seconds from page.goto to idle (the load runs the script once, so a run is required)."""
+    t0 = time.time() * 1000
+    page.goto(url, wait_until="commit", timeout=timeout * 1000)
+    return wait_idle(page, t0, timeout, timeout)["ms"] / 1000
+
+
+def move(page, key: str) -> tuple[float, str, bool]:
+    """Focus the slider `key`, press ArrowRight: (seconds to idle, new value, whether a rerun ran)."""
+    handle = page.locator(f'.st-key-{key} input[type="range"]').first
+    handle.focus(timeout=10_000)
+    page.wait_for_timeout(150)
+    t0 = page.evaluate("Date.now()")
+    page.keyboard.press("ArrowRight")
+    idle = wait_idle(page, t0, RUN_WAIT, MOVE_TIMEOUT)
+    return idle["ms"] / 1000, handle.input_value(timeout=10_000), idle["ran"]
+
+
+def start_server(port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "COURSE_OFFLINE": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+
+
+def wait_healthy(url: str, proc: subprocess.Popen) -> None:
+    deadline = time.time() + HEALTH_TIMEOUT
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"streamlit did not become healthy in {HEALTH_TIMEOUT} s")
+
+
+def fmt(value: float | str | None, target: float | None = None) -> str:
+    """Seconds, with a `!` when over the target."""
+    if not isinstance(value, float):
+        return f"{value or '-':>7} "
+    return f"{value:7.2f}{'!' if target is not None and value > target else ' '}"
+
+
+def load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def bench_browser(port: int, slugs: list[str], repeat: int, procs: list[subprocess.Popen]) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    def path(slug: str) -> str:  # the default page (home) lives at /
+        return f"http://127.0.0.1:{port}/{'' if slug == LESSONS[0].slug else slug}?lang=en"
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        context.add_init_script(OBSERVER)
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        page.goto("about:blank")  # the browser is up before the server starts
+        visits: dict[str, list] = {slug: [None, None] for slug in slugs}
+        print(f"\n1. server start to first page served ({slugs[0]}) [target <= 8 s]")
+        url, started = f"http://127.0.0.1:{port}", time.time()
+        procs.append(start_server(port, Path("/tmp/bench_pages/server.log")))
+        try:
+            wait_healthy(url, procs[0])
+            healthy = time.time()
+            visits[slugs[0]][0] = visit(page, path(slugs[0]))
+            total = time.time() - started  # idle is detected QUIET s after the last change
+            served = healthy - started + visits[slugs[0]][0]
+            print(f"   health check ok after {healthy - started:.2f} s; page idle after {served:.2f} s "
+                  f"(goto to idle {visits[slugs[0]][0]:.2f} s; wall clock incl. quiet window {total:.2f} s)")
+        except (PlaywrightError, RuntimeError) as e:
+            print(f"   timeout / failure: {str(e).splitlines()[0]}")
+            visits[slugs[0]][0] = "timeout"
+
+        print(f"\n2.+3. every lesson: visits with defaults [second <= 2 s]; ArrowRight on the main slider, "
+              f"{repeat} presses [median target per lesson]")
+        print(f"   {'lesson':11s} {'first s':>7}  {'second s':>8}  {'slider':15s} {'median':>7}  {'max':>7}  "
+              f"{'target':>6}  values  (! = over target)")
+        for slug in slugs:
+            row = visits[slug]
+            moves: list[float] = []
+            values: list[str] = []
+            note = ""
+            try:
+                if row[0] is None:
+                    row[0] = visit(page, path(slug))
+                row[1] = visit(page, path(slug))
+                if page.locator('[data-testid="stException"]').count():
+                    note += " EXCEPTION-BOX"
+                key = MAIN_SLIDER.get(slug)
+                if key is None or page.locator(f'.st-key-{key} input[type="range"]').count() == 0:
+                    note += f" slider {key!r} not found"
+                else:
+                    values.append(page.locator(f'.st-key-{key} input[type="range"]').first.input_value())
+                    for _ in range(repeat):
+                        seconds, value, ran = move(page, key)
+                        moves.append(seconds)
+                        values.append(value + ("" if ran else "(no rerun)"))
+            except PlaywrightError as e:
+                note += f" timeout ({str(e).splitlines()[0][:60]})"
+            if moves:
+                median, worst = statistics.median(moves), max(moves)
+            else:
+                median = worst = "timeout" if "timeout" in note else None
+            row = [v if v is not None else ("timeout" if "timeout" in note else None) for v in row]
+            target = SLIDER_TARGET.get(slug)
+            print(f"   {slug:11s} {fmt(row[0])} {fmt(row[1], 2):>8}  {MAIN_SLIDER.get(slug, '-'):15s} "
+                  f"{fmt(median, target)}{fmt(worst)} {'<= ' + str(target) if target else '-':>6}  "
+                  f"{' -> '.join(values)}{note}", flush=True)
+        context.close()
+        browser.close()
+
+
+def bench_regression_fit() -> None:
+    print("\n4. regression default fit in this process: training.train(lab.RegressionSpec()) [warm <= 1 s]")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    saved = os.dup(2)  # TensorFlow's C++ start-up notices bypass TF_CPP_MIN_LOG_LEVEL
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 2)
+        try:
+            from lib.lessons.regression import lab, training
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+    spec = lab.RegressionSpec()
+    for name in ("first (cold: builds and traces)", "second (warm: pooled model, no result cache)"):
+        start = time.perf_counter()
+        result = training.train(spec)
+        print(f"   {name:46s} {time.perf_counter() - start:6.2f} s  ({spec.epochs} epochs, "
+              f"test MSE {result.test_mse:.3f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lessons", help="comma-separated slugs (default: all, in course order)")
+    parser.add_argument("--port", type=int, default=8650)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    slugs = [lesson.slug for lesson in LESSONS]
+    if args.lessons:
+        wanted = args.lessons.split(",")
+        unknown = set(wanted) - set(slugs)
+        if unknown:
+            parser.error(f"unknown lesson(s) {', '.join(sorted(unknown))}; choose from {', '.join(slugs)}")
+        slugs = [s for s in slugs if s in wanted]
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    print(f"load average at start: {load()}  ({os.cpu_count()} CPUs)")
+    Path("/tmp/bench_pages").mkdir(parents=True, exist_ok=True)
+    procs: list[subprocess.Popen] = []
+    try:
+        bench_browser(args.port, slugs, args.repeat, procs)
+    finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+    if "regression" in slugs:
+        bench_regression_fit()
+    print(f"\nload average at end: {load()}")
+
+
+if __name__ == "__main__":
+    main()
