@@ -26,7 +26,7 @@ from typing import Any
 import streamlit as st
 
 from lib.core.i18n import t
-from lib.core.progress import live_row
+from lib.core.progress import live_chart_spec, live_row
 from lib.core.workers import JobCancelled
 
 # Results kept for everyone, least recently used first out. A Fashion-MNIST result weighs
@@ -176,8 +176,8 @@ def _follow(future: Future, events: queue.Queue, job_id: str, run_key: str) -> A
             elif kind == "retry":
                 status.warning(t("common.worker_retry", failure=failure_name(payload)), icon="🔁")
             elif kind == "progress":
-                unit_name = t(f"common.unit.{payload.unit}")  # the x column, named like the axis
-                rows.append({unit_name: payload.done, **live_row(payload, loss_names)})
+                unit_name = t(f"common.unit.{payload.unit}")
+                rows.append({"unit": payload.done, **live_row(payload, loss_names)})
                 fraction = payload.fraction
                 status.caption(t(f"common.training_{payload.unit}", done=payload.done, total=payload.total or "?"))
         if button is None and not done and time.monotonic() - start > CANCEL_AFTER_SECONDS:
@@ -188,7 +188,7 @@ def _follow(future: Future, events: queue.Queue, job_id: str, run_key: str) -> A
             last_draw = time.monotonic()
             if fraction is not None:
                 bar.progress(fraction)
-            chart.line_chart(rows, x=unit_name, height=180, y_label=t("common.live_loss"))
+            chart.vega_lite_chart(live_chart_spec(rows, unit_name, t("common.live_loss")), height=180)
         if done and events.empty():
             break
         wait([future], timeout=0.05)  # wakes at once when training ends

@@ -21,3 +21,15 @@ def test_korean_names_and_parts_keep_their_prefix():
     row = live_row(Progress(7, 15, "epoch", {"relu loss": 0.3, "relu val_loss": 0.4}), _names("ko"))
     assert row == {"relu · 학습 손실": 0.3, "relu · 검증 손실": 0.4}
     assert not any("loss" in name.split(" · ")[-1] for name in row)
+
+
+def test_the_live_chart_spec_has_one_line_per_series_at_the_units_done():
+    from lib.core.progress import live_chart_spec
+
+    rows = [{"unit": 1, "training loss": 0.9, "validation loss": 1.0}, {"unit": 2, "training loss": 0.5}]
+    spec = live_chart_spec(rows, "epoch", "loss")
+    assert spec["data"]["values"] == [
+        {"x": 1, "series": "training loss", "y": 0.9}, {"x": 1, "series": "validation loss", "y": 1.0},
+        {"x": 2, "series": "training loss", "y": 0.5}]
+    assert spec["encoding"]["x"]["title"] == "epoch" and spec["encoding"]["y"]["title"] == "loss"
+    assert spec["encoding"]["strokeDash"]["field"] == "series"  # lines differ by dash too, not colour alone
