@@ -141,6 +141,10 @@ def from_env(env: dict[str, str] | None = None) -> Backend | None:
     env = dict(os.environ if env is None else env)
     if env.get("COURSE_BACKEND", "workers").strip().lower() == "inline":
         return None
+    if env.get("COURSE_RAY_ADDRESS", "").strip():  # a Ray cluster trains; only here is Ray imported
+        from lib.core import ray_backend
+
+        return ray_backend.from_env(env)
     from lib.core.device import DEVICE
 
     return Backend(size=_int_env("COURSE_WORKERS", default_capacity(DEVICE.count, env), env),

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LESSON_DIRS = sorted(p for p in (ROOT / "lib" / "lessons").iterdir() if p.is_dir() and p.name != "__pycache__")
 PY = sorted([*(ROOT / "lib").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "streamlit_app.py"])
 STREAMLIT_ALLOWED = {"streamlit_app.py", "lib/core/ui.py", "lib/core/i18n.py", "lib/core/streamlit_internals.py",
-                     "lib/core/widgets.py", "lib/core/live.py",
+                     "lib/core/widgets.py", "lib/core/live.py", "lib/core/sections.py",
                      "lib/core/warm.py"}  # warm runs the pages headless (AppTest): Streamlit is its job
 
 
