@@ -1,28 +1,47 @@
-"""Entry point: language, sidebar, navigation. Run with `streamlit run streamlit_app.py`."""
+"""Entry point: language, sidebar, navigation. Run with `streamlit run streamlit_app.py`.
+
+The app owns the address: a lesson's link is read once, when the page opens, and at the
+end of every completed run the address bar and the share control get the one link of the
+values that run computed with (``lib.core.widgets``).
+"""
 
 from importlib import import_module
 
 import streamlit as st
 
-from lib.core import ui
+from lib.core import sections, ui, warm
 from lib.core.i18n import t
 from lib.core.lessons import LESSONS
 
 st.set_page_config(page_title="Deep Learning, Hands-On", page_icon="🧠", layout="wide")
 ui.init_language()
 st.set_page_config(page_title=t("common.app_title"))
+warm.start_server_warming()  # once per server process: workers start, default runs fill the result store
 
+# The first lesson is the default page, which Streamlit serves at the root ("/") whatever its url_path;
+# its own address ("/home") is a hidden page that sends the learner to the root with the same link.
 pages = [
-    st.Page(lesson.path, title=t(lesson.title_key), icon=lesson.icon, url_path=lesson.slug, default=(i == 0))
+    st.Page(lesson.path, title=t(lesson.title_key), icon=lesson.icon, url_path="" if i == 0 else lesson.slug,
+            default=(i == 0))
     for i, lesson in enumerate(LESSONS)
 ]
-page = st.navigation({t("common.nav_course"): pages})
+first_alias = st.Page(LESSONS[0].path, title=t(LESSONS[0].title_key), icon=LESSONS[0].icon,
+                      url_path=LESSONS[0].slug, visibility="hidden")
+page = st.navigation({t("common.nav_course"): [*pages, first_alias]})
+if page is first_alias:
+    st.switch_page(pages[0], query_params=[(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
 
-controls = import_module(f"lib.lessons.{page.url_path or LESSONS[0].slug}.controls").CONTROLS
+slug = page.url_path or LESSONS[0].slug
+controls = import_module(f"lib.lessons.{slug}.controls").CONTROLS
 ui.language_picker()
 ui.device_box()
-ui.screen_links(controls)
+notice = ui.screen_links(controls, slug)  # on top of the page: link values that were ignored, said once
+share = ui.share_box(controls)
+ui.reset_button(controls)
+# A section of the page that reruns alone (lib.core.sections) publishes the link itself, with this run's slots.
+sections.page_started(lambda: ui.publish_page(controls, None, share))
 with ui.friendly_errors():
     page.run()
-ui.share_box()
-ui.reset_button(controls)
+# Reached only by a completed run: one cut short by a newer rerun request writes nothing (the newer run will).
+ui.publish_page(controls, notice, share)
+sections.page_finished()

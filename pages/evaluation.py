@@ -333,11 +333,7 @@ for col, name in zip(edit_cols, ("gt", "pred"), strict=True):
 st.caption(t("evaluation.editor_help", top=seg.N_CLASSES - 1))
 preset_gt, preset_pred = seg.PRESETS[preset]
 for name, mask, default in (("ev_gt", masks["gt"], preset_gt), ("ev_pred", masks["pred"], preset_pred)):
-    if (mask == default).all():
-        if name in st.query_params:
-            del st.query_params[name]
-    elif st.query_params.get(name) != seg.encode(mask):
-        st.query_params[name] = seg.encode(mask)  # edited masks travel in the share link
+    ui.link_param(name, None if (mask == default).all() else seg.encode(mask))  # edited masks travel in the link
 
 result = seg_for(seg.encode(masks["gt"]), seg.encode(masks["pred"]))
 names = [t(f"evaluation.seg_class.{i}") for i in range(seg.N_CLASSES)]

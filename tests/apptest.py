@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from lib.core.lessons import LESSONS
@@ -13,10 +16,37 @@ APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 TIMEOUT = 120  # first TensorFlow import + tracing on a cold 2-core machine
 
 
+def like_a_server(at: AppTest) -> AppTest:
+    """Make every run after the first go through the entry point, as on a real server.
+
+    AppTest forgets Streamlit's pages-folder mode before every run (``PagesManager.
+    uses_pages_directory = None``), so each rerun starts like a fresh server and runs
+    ``pages/<slug>.py`` alone, without the entry point: no sidebar, and no address written
+    at the end of the run. A server decides that mode once, at the first ``st.navigation``;
+    the first run here still starts undecided (``test_streamlit_internals`` covers that).
+    """
+    run, first = at._run, [True]
+    init = PagesManager.__init__
+
+    def init_decided(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    def run_like_a_server(*args: Any, **kwargs: Any) -> AppTest:
+        if first[0]:
+            first[0] = False
+            return run(*args, **kwargs)
+        with mock.patch.object(PagesManager, "__init__", init_decided):
+            return run(*args, **kwargs)
+
+    at._run = run_like_a_server  # type: ignore[method-assign]
+    return at
+
+
 def open_page(slug: str, lang: str = "en", **params: str) -> AppTest:
     """Run the entry point on the lesson ``slug`` with ``?lang=`` and other query parameters."""
     lesson = next(lesson for lesson in LESSONS if lesson.slug == slug)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = like_a_server(AppTest.from_file(APP, default_timeout=TIMEOUT))
     if slug != LESSONS[0].slug:
         at.switch_page(lesson.path)  # open the lesson directly, as a deep link does
     at.query_params["lang"] = lang

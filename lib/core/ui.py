@@ -28,28 +28,27 @@ require_entry_point = streamlit_internals.require_entry_point
 
 
 def init_language() -> str:
-    """Pick the session language: ``?lang=``, else the last choice, else the browser locale."""
-    from_url = i18n.normalize(st.query_params.get("lang"))
-    raw = st.query_params.get("lang")
-    if from_url:
-        lang = from_url
-    elif "lang" in st.session_state:
-        lang = st.session_state["lang"]
-    else:
-        lang = i18n.normalize(getattr(st.context, "locale", None)) or i18n.DEFAULT_LANGUAGE
-    if raw is not None and not from_url:
-        st.session_state["_lang_notice"] = raw
-    st.session_state["lang"] = lang
-    st.query_params["lang"] = lang  # always in the URL, so a shared link keeps it
-    return lang
+    """Pick the session language once: the link's ``?lang=``, else the browser locale.
+
+    Later runs keep the session's language (the picker changes it). The address is never
+    read again: a rerun request may carry an address from before the last run, and the
+    address follows the session at the end of every run (``widgets.publish_links``).
+    """
+    if "lang" not in st.session_state:
+        raw = st.query_params.get("lang")
+        from_url = i18n.normalize(raw)
+        if raw is not None and not from_url:
+            st.session_state["_lang_notice"] = raw
+        st.session_state["lang"] = (from_url or i18n.normalize(getattr(st.context, "locale", None))
+                                    or i18n.DEFAULT_LANGUAGE)
+    return st.session_state["lang"]
 
 
 def language_picker() -> None:
-    """Sidebar switch between Korean and English; the URL follows the choice."""
+    """Sidebar switch between Korean and English; the URL follows the choice at the end of the run."""
 
     def _changed() -> None:
         st.session_state["lang"] = st.session_state["_lang_choice"]
-        st.query_params["lang"] = st.session_state["lang"]
 
     st.session_state["_lang_choice"] = st.session_state["lang"]
     st.sidebar.segmented_control(
@@ -68,19 +67,52 @@ def language_picker() -> None:
 # --------------------------------------------------------------------------- share link
 
 
-def share_url() -> str:
-    """The full address of the current experiment (page + every bound widget + language)."""
+def share_url(params: list[tuple[str, Any]]) -> str:
+    """The full address of this page with ``params`` (``widgets.link_params``): the same address
+    the entry point writes to the address bar."""
     base = getattr(st.context, "url", None) or ""
     parts = urlsplit(base)
-    params = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params), ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(params, doseq=True), ""))
 
 
-def share_box() -> None:
-    """Sidebar control with the full link that reopens this exact experiment."""
+def share_box(table: Any) -> Any:
+    """Sidebar control with the full link that reopens this exact experiment.
+
+    Drawn before the page runs, so it stays usable while a long run trains: it shows the
+    link predicted from the settings, and ``publish_page`` replaces it with the link of the
+    values the run really computed with. Returns the slot holding the link.
+    """
+    from lib.core.widgets import link_params
+
     with st.sidebar.popover(t("common.share"), icon="🔗", width="stretch"):
         st.caption(t("common.share_help"))
-        st.code(share_url(), language=None, wrap_lines=True)
+        slot = st.empty()
+    slot.code(share_url(link_params(table, predicted=True)), language=None, wrap_lines=True)
+    return slot
+
+
+def publish_page(table: Any, notice: Any, share: Any) -> None:
+    """After a completed run: the address bar and the share control get the one link of the values
+    this run computed with; link values that were ignored are said in ``notice``, on top (None when
+    a section of the page reran alone: ``lib.core.sections``)."""
+    from streamlit.errors import StreamlitAPIException
+
+    from lib.core.widgets import link_params, publish_links
+
+    publish_links(table, notice)
+    try:
+        share.code(share_url(link_params(table)), language=None, wrap_lines=True)
+    except StreamlitAPIException:  # a section rerunning alone may not write to the sidebar: the next full run will
+        if notice is not None:
+            raise
+
+
+def link_param(key: str, text: str | None) -> None:
+    """Keep ``key=text`` in the link (None: leave it out), for state a page keeps in the link
+    outside its control table. The app owns the address: pages never write ``st.query_params``."""
+    from lib.core.widgets import link_param as keep
+
+    keep(key, text)
 
 
 # --------------------------------------------------------------------------- errors

@@ -1,0 +1,195 @@
+"""End to end: links are the truth, whatever the input speed.
+
+On three lessons, eight ArrowRight presses 50 ms apart on a slider (each press asks for
+a rerun while the last one still runs): once the app is idle, the slider, the numbers
+the page computed from it, the address bar and the share control must all say the same
+value, and the share link opened in a fresh browser context must show the same numbers.
+The first lesson is opened by its own address ("/home", while Streamlit serves the default
+page at the root): it must open without Streamlit's "Page not found" dialog, keep the
+link's settings and end up at the root.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from tests.e2e.test_browser import READY, ROOT, _free_port, browser  # noqa: F401  (browser: a pytest fixture)
+
+pytestmark = pytest.mark.e2e
+
+PRESSES, GAP_MS = 8, 50
+# lesson: the slider's key, default and step; the metrics computed from its value (None: only the label is checked)
+CASES = {
+    "linear": ("steps", 40, 1, lambda v: {"Step": f"{v} / {v}", f"Loss at step {v - 1}": None}),
+    "autodiff": ("x", 3.0, 0.1, lambda v: {"f(x)": f"{v * v:.4f}", "Tape gradient f′(x)": f"{2 * v:.4f}"}),
+    "home": ("n", 512, 64, lambda v: {"Work for one product": f"{2 * v**3 / 1e9:.2f} GFLOP"}),
+}
+UNSTEADY = ("Time", "Speed")  # the home page times a real matrix product: not the same twice
+EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``streamlit run`` on a free port, its output in a file (printed at the end of the module)."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("links") / "server.log"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "COURSE_OFFLINE": "1"}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.time() > deadline:
+                    pytest.fail("streamlit did not become healthy in 90 s")
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        print(log_path.read_text(errors="replace")[-3000:])
+
+
+class Runs:
+    """The app's script runs as the page's websocket carries them, so "idle" is a fact, not a pause.
+
+    Idle: a run started after the last rerun request the browser sent, and finished (not cut
+    short by a newer request), and nothing has moved since.
+    """
+
+    def __init__(self, page) -> None:
+        self.events: list[tuple[str, float]] = []
+        page.on("websocket", lambda ws: (ws.on("framesent", self._sent), ws.on("framereceived", self._received)))
+
+    def _sent(self, frame: bytes | str) -> None:
+        msg = BackMsg()
+        msg.ParseFromString(frame if isinstance(frame, bytes) else frame.encode())
+        if msg.WhichOneof("type") == "rerun_script":
+            self.events.append(("ask", time.monotonic()))
+
+    def _received(self, frame: bytes | str) -> None:
+        msg = ForwardMsg()
+        msg.ParseFromString(frame if isinstance(frame, bytes) else frame.encode())
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            self.events.append(("start", time.monotonic()))
+        elif kind == "script_finished" and msg.script_finished != EARLY:
+            self.events.append(("end", time.monotonic()))
+
+    def idle(self, quiet: float = 0.3) -> bool:
+        kinds = [kind for kind, _ in self.events]
+        if "ask" not in kinds:
+            return False
+        after = kinds[len(kinds) - kinds[::-1].index("ask"):]
+        return "start" in after and after[-1] == "end" and time.monotonic() - self.events[-1][1] > quiet
+
+
+def _idle(page, runs: Runs, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not runs.idle():
+        assert time.monotonic() < deadline, f"no idle app in {timeout} s: {runs.events[-6:]}"
+        page.wait_for_timeout(50)
+    page.wait_for_selector(READY, timeout=10_000)
+
+
+def _metrics(page) -> dict[str, str]:
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('[data-testid="stMetric"]')]
+        .map(m => [m.querySelector('[data-testid="stMetricLabel"]').innerText.trim(),
+                   m.querySelector('[data-testid="stMetricValue"]').innerText.trim()]))""")
+
+
+def _alerts(page) -> list[str]:
+    """What the page says in alert boxes (errors and notices): the first thing to read when a check fails."""
+    return page.locator('[data-testid="stAlert"], [data-testid="stException"]').all_inner_texts()
+
+
+def _slider(page, key: str):
+    return page.locator(f'.st-key-{key} input[type="range"]').first
+
+
+def _share_link(page) -> str:
+    page.locator('[data-testid="stSidebar"] [data-testid="stPopover"] button').first.click()
+    link = page.locator('[data-testid="stPopoverBody"] code').first.inner_text(timeout=10_000).strip()
+    page.keyboard.press("Escape")
+    return link
+
+
+def _open(context, url: str):
+    page = context.new_page()
+    runs = Runs(page)
+    page.goto(url)
+    _idle(page, runs)
+    return page, runs
+
+
+@pytest.mark.parametrize("slug", list(CASES))
+def test_fast_presses_leave_one_truth(server, browser, slug):  # noqa: F811
+    key, default, step, expected = CASES[slug]
+    value = round(default + PRESSES * step, 10)
+    path = "/" if slug == "home" else f"/{slug}"  # the first lesson is the default page, served at the root
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    context.set_default_timeout(60_000)
+    try:
+        page, runs = _open(context, f"{server}/{slug}?lang=en&foo=bar")
+        assert page.get_by_text("Page not found").count() == 0 and page.locator('[role="dialog"]').count() == 0
+        assert urlsplit(page.url).path.rstrip("/") == path.rstrip("/")
+        assert parse_qsl(urlsplit(page.url).query) == [("lang", "en")]  # unknown keys leave the address
+
+        _slider(page, key).focus()
+        for _ in range(PRESSES):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(GAP_MS)
+        _idle(page, runs)
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+        # The slider took every press, and the page computed with what it shows.
+        assert float(_slider(page, key).input_value()) == value
+        shown = _metrics(page)
+        for label, number in expected(value).items():
+            assert label in shown, (f"no metric {label!r} in {shown}", _alerts(page))
+            assert number is None or shown[label] == number, (label, shown[label], number)
+
+        # The address bar and the share control hold exactly that value: lang, then the one control moved.
+        address = urlsplit(page.url)
+        assert address.path.rstrip("/") == path.rstrip("/")
+        assert parse_qsl(address.query) == [("lang", "en"), (key, str(value))]
+        link = _share_link(page)
+        assert urlsplit(link).path.rstrip("/") == address.path.rstrip("/")
+        assert parse_qsl(urlsplit(link).query) == parse_qsl(address.query)
+
+        # The link, opened afresh, gives the same numbers.
+        fresh = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        try:
+            other, _ = _open(fresh, link)
+            # A fresh browser loads each kind of element's code on first use: wait for every metric to be drawn.
+            other.wait_for_function("n => document.querySelectorAll('[data-testid=stMetric]').length >= n",
+                                    arg=len(shown), timeout=30_000)
+            assert float(_slider(other, key).input_value()) == value
+            again = {k: v for k, v in _metrics(other).items() if not k.startswith(UNSTEADY)}
+            assert again == {k: v for k, v in shown.items() if not k.startswith(UNSTEADY)}, _alerts(other)
+            assert parse_qsl(urlsplit(other.url).query) == parse_qsl(address.query)
+        finally:
+            fresh.close()
+    finally:
+        context.close()
