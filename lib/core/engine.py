@@ -89,16 +89,9 @@ def job(report: Reporter | None = None) -> Iterator[None]:
         _release_traced()
 
 
-_cleared_at = [0]  # POOL.evictions when the kernel cache was last cleared
-
-
 def _release_traced() -> None:
     """Let the graphs of models no longer pooled be freed (``lib.core.tf_internals``)."""
     tf_internals.release_all_reduce_gradients()
-    evictions = POOL.evictions
-    if evictions != _cleared_at[0] and GATE.running() == 0:
-        _cleared_at[0] = evictions
-        tf_internals.clear_kernel_cache()
 
 
 @contextmanager

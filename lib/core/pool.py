@@ -25,7 +25,7 @@ class Pool(Generic[T]):
         self._idle: OrderedDict[Hashable, list[T]] = OrderedDict()
         self._lock = threading.Lock()
         self.takes = 0  # objects handed out, reused or new (tests check runs went through the pool)
-        self.evictions = 0  # keys dropped so far (the engine then frees their runtime kernels)
+        self.evictions = 0  # keys dropped so far (their traced graphs can then be freed)
 
     def take(self, key: Hashable, build: Callable[[], T]) -> T:
         """An idle object for ``key``, or a new one from ``build()``."""
