@@ -24,7 +24,6 @@ pickle too (``st.cache_data`` needs that anyway). No Streamlit here.
 from __future__ import annotations
 
 import os
-import queue
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -70,9 +69,9 @@ class Backend:
         self.workers = [isolated.Worker(prepare=prepare, timeout=job_seconds, memory_mb=job_mb,
                                         cap_address_space=False) for _ in range(max(1, size))]
         self.gate = Gate(len(self.workers))  # one job per worker: the gate's queue is the job queue
-        self._idle: queue.SimpleQueue[isolated.Worker] = queue.SimpleQueue()
-        for worker in self.workers:
-            self._idle.put(worker)
+        self._idle: list[isolated.Worker] = list(self.workers)  # the gate guarantees one is idle per admitted job
+        self._idle_lock = threading.Lock()
+        self._last_fn = {id(w): "" for w in self.workers}  # the job function each worker ran last
         self._jobs = {id(w): 0 for w in self.workers}  # jobs since each worker's child started
         self.retired = 0  # children replaced between jobs (job count or memory)
         self.retried = 0  # jobs run again after their worker died
@@ -93,11 +92,22 @@ class Backend:
         with self.gate.slot(on_wait=lambda place: report("queued", place)):
             if cancelled.is_set():  # cancelled while it waited in the queue
                 raise JobCancelled()
-            worker = self._idle.get()
+            worker = self._take_idle(fn)
             try:
                 return self._run_on(worker, fn, arg, report, cancelled)
             finally:
-                self._idle.put(worker)
+                with self._idle_lock:
+                    self._idle.append(worker)
+
+    def _take_idle(self, fn: Callable) -> isolated.Worker:
+        """An idle worker, preferably the one that last ran ``fn``: its pool already holds the lesson's
+        traced models, so a slider move there skips tracing the structure again."""
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        with self._idle_lock:
+            chosen = next((w for w in self._idle if self._last_fn[id(w)] == name), self._idle[0])
+            self._idle.remove(chosen)
+        self._last_fn[id(chosen)] = name
+        return chosen
 
     def _run_on(self, worker: isolated.Worker, fn: Callable, arg: Any, report: Reporter,
                 cancelled: threading.Event) -> Any:

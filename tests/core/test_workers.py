@@ -196,3 +196,13 @@ def test_inline_a_job_stops_at_its_next_progress_event(monkeypatch):
     assert seen == [0, 1]
     seen.clear()
     assert workers.run(job, None, lambda kind, payload: None) == "finished" and seen == [0, 1, 2, 3, 4]
+
+
+def test_a_job_goes_to_the_worker_that_last_ran_its_function():
+    b = workers.Backend(size=2, prepare=None, job_seconds=30)
+    try:
+        first = b.run(jobs.echo, 1)["pid"]
+        again = [b.run(jobs.echo, i)["pid"] for i in range(3)]
+    finally:
+        b.stop()
+    assert again == [first] * 3  # both workers idle each time; the one whose pool knows the job is chosen
