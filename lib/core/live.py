@@ -181,6 +181,9 @@ def _follow(future: Future, events: queue.Queue, job_id: str, run_key: str) -> A
                 fraction = payload.fraction
                 status.caption(t(f"common.training_{payload.unit}", done=payload.done, total=payload.total or "?"))
         if button is None and not done and time.monotonic() - start > CANCEL_AFTER_SECONDS:
+            if status is None:  # nothing reported yet (a worker starting, data loading): say so
+                status, bar, chart = st.empty(), st.empty(), st.empty()
+                status.caption(t("common.training_starting"))
             button = st.empty()
             button.button(t("common.cancel"), key=f"_cancel_{job_id}", icon=":material/stop_circle:",
                           on_click=_cancel, args=(job_id, run_key), help=t("common.cancel_help"))
