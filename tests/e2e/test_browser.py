@@ -40,10 +40,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()
-    # As hosted: training in worker processes, finished runs kept in a result store (here a fresh one).
+    # As hosted: training in a worker process (one: two would double TensorFlow's start-up on this
+    # 2-core machine), finished runs kept in a result store (here a fresh one).
     store = tempfile.mkdtemp(prefix="e2e-results-")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "COURSE_OFFLINE": "1", "COURSE_BACKEND": "workers",
-           "COURSE_RESULT_STORE": store}
+           "COURSE_WORKERS": "1", "COURSE_RESULT_STORE": store}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
