@@ -337,4 +337,11 @@ def test_training_goes_through_the_engine(train, spec):
     assert engine.GATE.admitted > admitted and engine.POOL.takes > takes
     assert events == ["progress"]
     again = train(spec)  # the pooled model, reset: the same numbers
-    assert again.history == first.history
+    # Training losses are bit for bit the same; a validation loss was once seen to differ in the
+    # last float32 bit (2.3177803 vs 2.3177805) under a loaded CI run, so those get float32's tolerance.
+    assert again.history.keys() == first.history.keys()
+    for key, values in first.history.items():
+        if key.startswith("val_"):
+            np.testing.assert_allclose(again.history[key], values, rtol=1e-6)
+        else:
+            assert again.history[key] == values, key
