@@ -38,8 +38,9 @@ ui.device_box()
 notice = ui.screen_links(controls, slug)  # on top of the page: link values that were ignored, said once
 share = ui.share_box(controls)
 ui.reset_button(controls)
-# A section of the page that reruns alone (lib.core.sections) publishes the link itself, with this run's slots.
-sections.page_started(lambda: ui.publish_page(controls, None, share))
+# A section of the page that reruns alone (lib.core.sections) publishes the link itself (no sidebar: the
+# share control follows the address in the browser).
+sections.page_started(lambda: ui.publish_page(controls, None, None))
 with ui.friendly_errors():
     page.run()
 # Reached only by a completed run: one cut short by a newer rerun request writes nothing (the newer run will).

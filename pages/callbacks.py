@@ -1,5 +1,4 @@
 import inspect
-import os
 
 import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
@@ -21,24 +20,6 @@ def fmt(value: float | None, digits: int = 4) -> str:
     return numbers.fmt(value, digits, undefined="–" if value is None else "nan")
 
 
-FOLDER_KEY = "_cb_folder"  # session state, not widgets: never in the URL
-GENERATION_KEY = "_cb_ck_generation"
-
-
-def session_folder() -> scratch.Lease:
-    """This learner's private scratch folder (``lib.core.scratch``, mode 0700, capped).
-
-    The lease lives in the session state: when Streamlit drops the session, the lease
-    is collected and its finalizer removes the folder (the scratch sweep takes what a
-    crash leaves). ``lease.path`` makes the folder again if it was swept.
-    """
-    lease = st.session_state.get(FOLDER_KEY)
-    if lease is None or not lease.alive:
-        lease = scratch.Lease()
-        st.session_state[FOLDER_KEY] = lease
-    return lease
-
-
 def disk_cap_notice(run: lab.Outcome, writer: str) -> None:
     """Say so when the disk cap stopped a callback from writing its files."""
     if run.disk_cap:
@@ -46,13 +27,7 @@ def disk_cap_notice(run: lab.Outcome, writer: str) -> None:
         st.warning(t(f"callbacks.disk_cap_{which}", epoch=epoch, mb=f"{cap / 1e6:g}", writer=writer), icon="💽")
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def checkpoint_score(path: str, stamp: int, setup: lab.Setup, weights_only: bool) -> dict:
-    # ``stamp`` (the file's mtime) keeps a rewritten file from being served an old score.
-    return lab.evaluate_checkpoint(path, setup, weights_only)
-
-
-def train(callback: lab.Callback) -> lab.Outcome:
+def train(setup: lab.Setup, callback: lab.Callback) -> lab.Outcome:
     return ui.train(lab.Experiment(setup, callback), run=lab.run_experiment)
 
 
@@ -91,7 +66,7 @@ except ValueError as error:
     st.error(t("callbacks.bad_settings", message=str(error)), icon="⚠️")
     st.stop()
 
-base_run = train(lab.Progress(per_batch=False))
+base_run = train(setup, lab.Progress(per_batch=False))
 ui.run_notices(base_run)  # every section trains this setup: said once
 curve = base_run.curve
 if lab.exploded(base_run):
@@ -112,91 +87,88 @@ else:
 ui.code_panel(code.baseline_code(setup), "overfit_baseline.py", "cb_base")
 
 # --------------------------------------------------------------------------- 2. EarlyStopping
-section(2)
-left, right = st.columns([1, 2.2], gap="large")
-with left.container(border=True):
-    es_patience = ui.control(C["cb_es_patience"])
-    es_monitor = ui.control(C["cb_es_monitor"])
-    es_mode = ui.control(C["cb_es_mode"], horizontal=True)
-    es_delta = ui.control(C["cb_es_delta"])
-    es_start = ui.control(C["cb_es_start"], hi=max(1, setup.epochs - 1))
-    es_restore = ui.control(C["cb_es_restore"])
-es = lab.EarlyStop(monitor=es_monitor, min_delta=es_delta, patience=es_patience, mode=es_mode,
-                   restore_best_weights=es_restore, start_from_epoch=es_start)
-es_run = train(es)
-stopped = es_run.stopped_epoch > 0
-best = None if es_run.best_epoch is None else es_run.best_epoch + 1
-before, after = es_run.score_before, es_run.score
-with right:
-    m = st.columns(2)
-    m[0].metric(t("callbacks.m_stop"), es_run.stopped_epoch + 1 if stopped else t("callbacks.never"), border=True)
-    m[1].metric(t("callbacks.m_best", monitor=es_monitor), "–" if best is None else best, border=True)
-    m = st.columns(2)
-    m[0].metric(t("callbacks.m_mode"), f"{es_mode} → {es_run.mode}" if es_mode == "auto" else es_run.mode,
-                border=True)
-    m[1].metric(t("callbacks.m_epochs_run"), f"{es_run.epochs_run} / {setup.epochs}", border=True)
-    if stopped:
-        st.caption(t("callbacks.es_stopped", stopped=es_run.stopped_epoch, epoch=es_run.stopped_epoch + 1,
-                     best=best, patience=es_patience, monitor=es_monitor))
-    else:
-        st.caption(t("callbacks.es_ran_on", epochs=es_run.epochs_run, patience=es_patience))
-st.plotly_chart(figs.curves_figure(es_run.history, L, best=best, stop=es_run.stopped_epoch + 1 if stopped else None,
-                                   warmup=es_start), key="cb_es_fig")
-score = pd.DataFrame([
-    {t("callbacks.col_weights"): t("callbacks.weights_last", epoch=es_run.epochs_run),
-     "val_loss": fmt(before.get("loss")), "val_accuracy": fmt(before.get("accuracy"))},
-    {t("callbacks.col_weights"): t("callbacks.weights_final"),
-     "val_loss": fmt(after.get("loss")), "val_accuracy": fmt(after.get("accuracy"))},
-])
-st.dataframe(score, hide_index=True, width="stretch")
-if es_restore and best is not None:
-    st.success(t("callbacks.es_restored", epoch=best, before=fmt(before.get("loss")), after=fmt(after.get("loss"))),
-               icon="⏪")
-elif not es_restore:
-    st.info(t("callbacks.es_not_restored", epoch=es_run.epochs_run), icon="ℹ️")
-if es_monitor in ("loss", "accuracy"):
-    st.warning(t("callbacks.es_train_metric", monitor=es_monitor), icon="🔍")
-if es_mode != "auto" and es_mode != ("max" if es_monitor.endswith("accuracy") else "min"):
-    st.warning(t("callbacks.es_wrong_mode", monitor=es_monitor, mode=es_mode), icon="🔀")
-ui.code_panel(code.early_code(setup, es), "early_stopping.py", "cb_es")
+@ui.section
+def early_section(setup: lab.Setup) -> None:
+    """Section 2: EarlyStopping; its controls rerun only this section."""
+    section(2)
+    left, right = st.columns([1, 2.2], gap="large")
+    with left.container(border=True):
+        es_patience = ui.control(C["cb_es_patience"])
+        es_monitor = ui.control(C["cb_es_monitor"])
+        es_mode = ui.control(C["cb_es_mode"], horizontal=True)
+        es_delta = ui.control(C["cb_es_delta"])
+        es_start = ui.control(C["cb_es_start"], hi=max(1, setup.epochs - 1))
+        es_restore = ui.control(C["cb_es_restore"])
+    es = lab.EarlyStop(monitor=es_monitor, min_delta=es_delta, patience=es_patience, mode=es_mode,
+                       restore_best_weights=es_restore, start_from_epoch=es_start)
+    es_run = train(setup, es)
+    stopped = es_run.stopped_epoch > 0
+    best = None if es_run.best_epoch is None else es_run.best_epoch + 1
+    before, after = es_run.score_before, es_run.score
+    with right:
+        m = st.columns(2)
+        m[0].metric(t("callbacks.m_stop"), es_run.stopped_epoch + 1 if stopped else t("callbacks.never"), border=True)
+        m[1].metric(t("callbacks.m_best", monitor=es_monitor), "–" if best is None else best, border=True)
+        m = st.columns(2)
+        m[0].metric(t("callbacks.m_mode"), f"{es_mode} → {es_run.mode}" if es_mode == "auto" else es_run.mode,
+                    border=True)
+        m[1].metric(t("callbacks.m_epochs_run"), f"{es_run.epochs_run} / {setup.epochs}", border=True)
+        if stopped:
+            st.caption(t("callbacks.es_stopped", stopped=es_run.stopped_epoch, epoch=es_run.stopped_epoch + 1,
+                         best=best, patience=es_patience, monitor=es_monitor))
+        else:
+            st.caption(t("callbacks.es_ran_on", epochs=es_run.epochs_run, patience=es_patience))
+    st.plotly_chart(figs.curves_figure(es_run.history, L, best=best, stop=es_run.stopped_epoch + 1 if stopped else None,
+                                       warmup=es_start), key="cb_es_fig")
+    score = pd.DataFrame([
+        {t("callbacks.col_weights"): t("callbacks.weights_last", epoch=es_run.epochs_run),
+         "val_loss": fmt(before.get("loss")), "val_accuracy": fmt(before.get("accuracy"))},
+        {t("callbacks.col_weights"): t("callbacks.weights_final"),
+         "val_loss": fmt(after.get("loss")), "val_accuracy": fmt(after.get("accuracy"))},
+    ])
+    st.dataframe(score, hide_index=True, width="stretch")
+    if es_restore and best is not None:
+        st.success(t("callbacks.es_restored", epoch=best, before=fmt(before.get("loss")), after=fmt(after.get("loss"))),
+                   icon="⏪")
+    elif not es_restore:
+        st.info(t("callbacks.es_not_restored", epoch=es_run.epochs_run), icon="ℹ️")
+    if es_monitor in ("loss", "accuracy"):
+        st.warning(t("callbacks.es_train_metric", monitor=es_monitor), icon="🔍")
+    if es_mode != "auto" and es_mode != ("max" if es_monitor.endswith("accuracy") else "min"):
+        st.warning(t("callbacks.es_wrong_mode", monitor=es_monitor, mode=es_mode), icon="🔀")
+    ui.code_panel(code.early_code(setup, es), "early_stopping.py", "cb_es")
+
 
 # --------------------------------------------------------------------------- 3. ModelCheckpoint
-section(3)
-ck_monitor, ck_best, ck_weights = ui.control_row(C, "cb_ck_monitor", "cb_ck_best", "cb_ck_weights")
-folder = session_folder().path  # only the path in the page's globals: the lease lives in the session state alone
-generation = st.session_state.get(GENERATION_KEY, 0)
-mc = lab.Checkpoint(monitor=ck_monitor, save_best_only=ck_best, save_weights_only=ck_weights, folder=str(folder),
-                    generation=generation)
-pick = None
-if lab.checkpoint_too_big(setup, mc):
-    st.warning(t("callbacks.ck_too_big", epochs=setup.epochs, mb=f"{lab.checkpoint_bytes(setup) / 1e6:.1f}",
-                 total=f"{lab.CHECKPOINT_BUDGET / 1e6:.0f}"), icon="💽")
-else:
-    mc_run = train(mc)
-    disk_cap_notice(mc_run, "`ModelCheckpoint`")
-    written = mc_run.checkpoints
-    if any(not os.path.exists(os.path.join(mc_run.checkpoint_dir, w[2])) for w in written) and generation < 100:
-        # Another setting ran since (a session keeps one run's files): train this one again.
-        st.session_state[GENERATION_KEY] = generation + 1
-        st.rerun()
-    size = sum(w[3] for w in written)
-    st.caption(t("callbacks.ck_written", n=len(written), epochs=mc_run.epochs_run, mb=f"{size / 1e6:.1f}",
-                 folder=os.path.basename(mc_run.checkpoint_dir)))
-    if not written:
-        st.info(t("callbacks.ck_none"), icon="ℹ️")
+@ui.section
+def checkpoint_section(setup: lab.Setup) -> None:
+    """Section 3: ModelCheckpoint; its controls rerun only this section."""
+    section(3)
+    ck_monitor, ck_best, ck_weights = ui.control_row(C, "cb_ck_monitor", "cb_ck_best", "cb_ck_weights")
+    mc = lab.Checkpoint(monitor=ck_monitor, save_best_only=ck_best, save_weights_only=ck_weights)
+    pick = None
+    if lab.checkpoint_too_big(setup, mc):
+        st.warning(t("callbacks.ck_too_big", epochs=setup.epochs, mb=f"{lab.checkpoint_bytes(setup) / 1e6:.1f}",
+                     total=f"{lab.CHECKPOINT_BUDGET / 1e6:.0f}"), icon="💽")
     else:
-        left, right = st.columns([1, 1.4], gap="large")
-        table = pd.DataFrame([{t("callbacks.col_epoch"): e, ck_monitor: fmt(v), t("callbacks.col_file"): name,
-                               t("callbacks.col_size"): f"{b / 1024:.0f} KB"} for e, v, name, b in written])
-        left.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(written), 320))
-        by_epoch = {w[0]: w for w in written}
-        pick_names = {e: t("callbacks.ck_pick_option", epoch=e, file=w[2]) for e, w in by_epoch.items()}
-        pick = ui.control(C["cb_ck_pick"], right, options=list(by_epoch), default=written[-1][0],
-                          format_func=pick_names.__getitem__)
-        path = os.path.join(mc_run.checkpoint_dir, by_epoch[pick][2])
-        with right:
-            if os.path.exists(path):
-                loaded = checkpoint_score(path, os.stat(path).st_mtime_ns, setup, ck_weights)
+        mc_run = train(setup, mc)
+        disk_cap_notice(mc_run, "`ModelCheckpoint`")
+        written = mc_run.checkpoints
+        size = sum(w[3] for w in written)
+        st.caption(t("callbacks.ck_written", n=len(written), epochs=mc_run.epochs_run, mb=f"{size / 1e6:.1f}"))
+        if not written:
+            st.info(t("callbacks.ck_none"), icon="ℹ️")
+        else:
+            left, right = st.columns([1, 1.4], gap="large")
+            table = pd.DataFrame([{t("callbacks.col_epoch"): e, ck_monitor: fmt(v), t("callbacks.col_file"): name,
+                                   t("callbacks.col_size"): f"{b / 1024:.0f} KB"} for e, v, name, b in written])
+            left.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(written), 320))
+            by_epoch = {w[0]: w for w in written}
+            pick_names = {e: t("callbacks.ck_pick_option", epoch=e, file=w[2]) for e, w in by_epoch.items()}
+            pick = ui.control(C["cb_ck_pick"], right, options=list(by_epoch), default=written[-1][0],
+                              format_func=pick_names.__getitem__)
+            loaded = mc_run.loaded[pick]
+            with right:
                 m = st.columns(2)
                 m[0].metric(t("callbacks.m_loaded_loss"), fmt(loaded["loss"]),
                             delta=t("callbacks.ck_history_says", value=fmt(mc_run.history["val_loss"][pick - 1])),
@@ -205,111 +177,133 @@ else:
                             delta=t("callbacks.ck_history_says", value=fmt(mc_run.history["val_accuracy"][pick - 1])),
                             delta_color="off", delta_arrow="off", border=True)
                 st.caption(t("callbacks.ck_loaded_how_weights" if ck_weights else "callbacks.ck_loaded_how_model"))
-            else:
-                st.warning(t("callbacks.ck_gone"), icon="🧹")
-        st.plotly_chart(figs.checkpoint_figure(mc_run.history, ck_monitor, written, pick, L), key="cb_ck_fig")
-st.caption(t("callbacks.ck_private", mb=f"{scratch.limits().session_bytes / 1e6:g}"))
-ui.code_panel(code.checkpoint_code(setup, mc, pick), "model_checkpoint.py", "cb_ck")
+            st.plotly_chart(figs.checkpoint_figure(mc_run.history, ck_monitor, written, pick, L), key="cb_ck_fig")
+    st.caption(t("callbacks.ck_temporary", mb=f"{scratch.limits().session_bytes / 1e6:g}"))
+    ui.code_panel(code.checkpoint_code(setup, mc, pick), "model_checkpoint.py", "cb_ck")
+
 
 # --------------------------------------------------------------------------- 4. ReduceLROnPlateau
-section(4)
-lr_monitor, lr_factor, lr_patience, lr_min, lr_cooldown = ui.control_row(
-    C, "cb_lr_monitor", "cb_lr_factor", "cb_lr_patience", "cb_lr_min", "cb_lr_cooldown",
-    cb_lr_min={"format_func": fmt_lr})
-rlr = lab.Plateau(monitor=lr_monitor, factor=lr_factor, patience=lr_patience, min_lr=lr_min, cooldown=lr_cooldown)
-rlr_run = train(rlr)
-st.plotly_chart(figs.plateau_figure(rlr_run.history, rlr_run.lr, lr_monitor, L), key="cb_lr_fig")
-cuts = lab.lr_cuts(rlr_run.lr)
-if cuts:
-    st.caption(t("callbacks.lr_cuts", n=len(cuts), cuts=", ".join(
-        t("callbacks.lr_cut_item", epoch=e, old=fmt_lr(a), new=fmt_lr(b)) for e, a, b in cuts)))
-else:
-    st.caption(t("callbacks.lr_no_cut", patience=lr_patience))
-st.caption(t("callbacks.lr_read", first=fmt_lr(rlr_run.lr[0]) if rlr_run.lr else "–",
-             last=fmt_lr(rlr_run.lr[-1]) if rlr_run.lr else "–"))
-if lr_min > 0 and rlr_run.lr and rlr_run.lr[-1] <= lr_min * (1 + 1e-6):
-    st.info(t("callbacks.lr_floor", min_lr=fmt_lr(lr_min)), icon="🧱")
-ui.code_panel(code.plateau_code(setup, rlr), "reduce_lr_on_plateau.py", "cb_lr")
+@ui.section
+def plateau_section(setup: lab.Setup) -> None:
+    """Section 4: ReduceLROnPlateau; its controls rerun only this section."""
+    section(4)
+    lr_monitor, lr_factor, lr_patience, lr_min, lr_cooldown = ui.control_row(
+        C, "cb_lr_monitor", "cb_lr_factor", "cb_lr_patience", "cb_lr_min", "cb_lr_cooldown",
+        cb_lr_min={"format_func": fmt_lr})
+    rlr = lab.Plateau(monitor=lr_monitor, factor=lr_factor, patience=lr_patience, min_lr=lr_min, cooldown=lr_cooldown)
+    rlr_run = train(setup, rlr)
+    st.plotly_chart(figs.plateau_figure(rlr_run.history, rlr_run.lr, lr_monitor, L), key="cb_lr_fig")
+    cuts = lab.lr_cuts(rlr_run.lr)
+    if cuts:
+        st.caption(t("callbacks.lr_cuts", n=len(cuts), cuts=", ".join(
+            t("callbacks.lr_cut_item", epoch=e, old=fmt_lr(a), new=fmt_lr(b)) for e, a, b in cuts)))
+    else:
+        st.caption(t("callbacks.lr_no_cut", patience=lr_patience))
+    st.caption(t("callbacks.lr_read", first=fmt_lr(rlr_run.lr[0]) if rlr_run.lr else "–",
+                 last=fmt_lr(rlr_run.lr[-1]) if rlr_run.lr else "–"))
+    if lr_min > 0 and rlr_run.lr and rlr_run.lr[-1] <= lr_min * (1 + 1e-6):
+        st.info(t("callbacks.lr_floor", min_lr=fmt_lr(lr_min)), icon="🧱")
+    ui.code_panel(code.plateau_code(setup, rlr), "reduce_lr_on_plateau.py", "cb_lr")
+
 
 # --------------------------------------------------------------------------- 5. TensorBoard
-section(5)
-tb_hist = ui.control(C["cb_tb_hist"])
-board = lab.Board(histograms=tb_hist)
-tb_run = train(board)
-disk_cap_notice(tb_run, "`TensorBoard`")
-logs = tb_run.board
-if logs is None or not logs.scalars:
-    st.warning(t("callbacks.tb_empty"), icon="📭")
-else:
-    st.plotly_chart(figs.board_figure(logs.scalars, tb_run.history, L), key="cb_tb_fig")
-    steps, values = logs.scalars.get("validation", {}).get("epoch_loss", ([], []))
-    gap = max((abs(float(v) - float(h)) for v, h in zip(values, tb_run.history["val_loss"], strict=False)),
-              default=0.0)
-    st.caption(t("callbacks.tb_same", n=len(values), gap=f"{gap:.1e}"))
-    left, right = st.columns([1.4, 1], gap="large")
-    left.dataframe(pd.DataFrame([{t("callbacks.col_file"): name, t("callbacks.col_size"): f"{b / 1024:.1f} KB"}
-                                 for name, b in logs.files]), hide_index=True, width="stretch")
-    with right:
-        st.download_button(t("callbacks.tb_download"), logs.zip_bytes, file_name="logs.zip", mime="application/zip",
-                           icon="📦", key="cb_tb_zip")
-        st.markdown(t("callbacks.tb_command"))
-        st.code(code.TENSORBOARD_SHELL, language="bash")
-        st.caption(t("callbacks.tb_notebook"))
-        st.code(code.TENSORBOARD_NOTEBOOK, language="python")
-    if tb_hist:
-        kernels = [tag for tag in logs.histograms.get("train", {}) if tag.endswith("kernel/histogram")]
-        cols = st.columns(max(1, len(kernels)))
-        for col, tag in zip(cols, kernels, strict=False):
-            h_steps, hists = logs.histograms["train"][tag]
-            col.plotly_chart(figs.histogram_figure(h_steps, hists, {**L, "title": tag.removesuffix("/histogram")}),
-                             key=f"cb_tb_hist_{tag}")
-        st.caption(t("callbacks.tb_hist_caption"))
-if not files.tensorboard_installed():
-    st.caption(t("callbacks.tb_core"))
-ui.code_panel(code.board_code(setup, board), "tensorboard_logs.py", "cb_tb")
+@ui.section
+def board_section(setup: lab.Setup) -> None:
+    """Section 5: TensorBoard; its controls rerun only this section."""
+    section(5)
+    tb_hist = ui.control(C["cb_tb_hist"])
+    board = lab.Board(histograms=tb_hist)
+    tb_run = train(setup, board)
+    disk_cap_notice(tb_run, "`TensorBoard`")
+    logs = tb_run.board
+    if logs is None or not logs.scalars:
+        st.warning(t("callbacks.tb_empty"), icon="📭")
+    else:
+        st.plotly_chart(figs.board_figure(logs.scalars, tb_run.history, L), key="cb_tb_fig")
+        steps, values = logs.scalars.get("validation", {}).get("epoch_loss", ([], []))
+        gap = max((abs(float(v) - float(h)) for v, h in zip(values, tb_run.history["val_loss"], strict=False)),
+                  default=0.0)
+        st.caption(t("callbacks.tb_same", n=len(values), gap=f"{gap:.1e}"))
+        left, right = st.columns([1.4, 1], gap="large")
+        left.dataframe(pd.DataFrame([{t("callbacks.col_file"): name, t("callbacks.col_size"): f"{b / 1024:.1f} KB"}
+                                     for name, b in logs.files]), hide_index=True, width="stretch")
+        with right:
+            st.download_button(t("callbacks.tb_download"), logs.zip_bytes, file_name="logs.zip", mime="application/zip",
+                               icon="📦", key="cb_tb_zip")
+            st.markdown(t("callbacks.tb_command"))
+            st.code(code.TENSORBOARD_SHELL, language="bash")
+            st.caption(t("callbacks.tb_notebook"))
+            st.code(code.TENSORBOARD_NOTEBOOK, language="python")
+        if tb_hist:
+            kernels = [tag for tag in logs.histograms.get("train", {}) if tag.endswith("kernel/histogram")]
+            cols = st.columns(max(1, len(kernels)))
+            for col, tag in zip(cols, kernels, strict=False):
+                h_steps, hists = logs.histograms["train"][tag]
+                col.plotly_chart(figs.histogram_figure(h_steps, hists, {**L, "title": tag.removesuffix("/histogram")}),
+                                 key=f"cb_tb_hist_{tag}")
+            st.caption(t("callbacks.tb_hist_caption"))
+    if not files.tensorboard_installed():
+        st.caption(t("callbacks.tb_core"))
+    ui.code_panel(code.board_code(setup, board), "tensorboard_logs.py", "cb_tb")
+
 
 # --------------------------------------------------------------------------- 6. your own callback
-section(6)
-per_batch = ui.control(C["cb_own_batch"])
-own_cls = trace.BatchProgress if per_batch else trace.EpochProgress
-st.code(inspect.getsource(own_cls), language="python")
-own_run = train(lab.Progress(per_batch=per_batch))
-m = st.columns(3)
-m[0].metric(t("callbacks.m_updates"), len(own_run.updates), border=True)
-m[1].metric(t("callbacks.m_seconds"), f"{own_run.epoch_ms:.0f} ms", border=True)
-m[2].metric(t("callbacks.m_total"), f"{own_run.seconds:.2f} s", border=True)
-st.caption(t("callbacks.own_speed", steps=setup.steps_per_epoch))
-st.plotly_chart(figs.progress_figure(own_run.updates, setup.steps_per_epoch, own_run.history, L), key="cb_own_fig")
-st.caption(t("callbacks.own_caption_batch" if per_batch else "callbacks.own_caption_epoch"))
-ui.code_panel(code.progress_code(setup, lab.Progress(per_batch=per_batch)), "progress_callback.py", "cb_own")
+@ui.section
+def own_section(setup: lab.Setup) -> None:
+    """Section 6: a callback of your own; its controls rerun only this section."""
+    section(6)
+    per_batch = ui.control(C["cb_own_batch"])
+    own_cls = trace.BatchProgress if per_batch else trace.EpochProgress
+    st.code(inspect.getsource(own_cls), language="python")
+    own_run = train(setup, lab.Progress(per_batch=per_batch))
+    m = st.columns(3)
+    m[0].metric(t("callbacks.m_updates"), len(own_run.updates), border=True)
+    m[1].metric(t("callbacks.m_seconds"), f"{own_run.epoch_ms:.0f} ms", border=True)
+    m[2].metric(t("callbacks.m_total"), f"{own_run.seconds:.2f} s", border=True)
+    st.caption(t("callbacks.own_speed", steps=setup.steps_per_epoch))
+    st.plotly_chart(figs.progress_figure(own_run.updates, setup.steps_per_epoch, own_run.history, L), key="cb_own_fig")
+    st.caption(t("callbacks.own_caption_batch" if per_batch else "callbacks.own_caption_epoch"))
+    ui.code_panel(code.progress_code(setup, lab.Progress(per_batch=per_batch)), "progress_callback.py", "cb_own")
+
 
 # --------------------------------------------------------------------------- 7. the course's list together
-section(7)
-course = lab.CourseList()
-all_run = train(course)
-disk_cap_notice(all_run, "`ModelCheckpoint`, `TensorBoard`")
-names = ("ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau", "TensorBoard")
-effect_names = {k: t(f"callbacks.effect_name.{k}") for k in figs.EFFECT_STYLE}
-saves = sum(1 for e in all_run.events if e[3] == "saved")
-m = st.columns(4)
-m[0].metric(t("callbacks.m_epochs_run"), f"{all_run.epochs_run} / {setup.epochs}", border=True)
-m[1].metric(t("callbacks.m_saves"), saves, border=True)
-m[2].metric(t("callbacks.m_cuts"), len(lab.lr_cuts(all_run.lr)), border=True)
-m[3].metric(t("callbacks.m_stop"), all_run.stopped_epoch + 1 if all_run.stopped_epoch else t("callbacks.never"),
-            border=True)
-epoch = ui.control(C["cb_all_epoch"], hi=max(2, all_run.epochs_run))
-epoch = min(epoch, all_run.epochs_run)
-st.plotly_chart(figs.events_figure(all_run.events, names, effect_names, L, picked=epoch), key="cb_all_fig")
-rows_shown = []
-for when, hook, name, effect, values in all_run.events:
-    if when != epoch - 1 and not (epoch == 1 and when == -1):  # on_train_begin comes before epoch 1
-        continue
-    does = effect_text(effect, values) if effect else t(f"callbacks.does.{name}.{hook}")
-    rows_shown.append({"#": len(rows_shown) + 1, t("callbacks.col_hook"): hook, t("callbacks.col_callback"): name,
-                       t("callbacks.col_did"): does})
-st.table(pd.DataFrame(rows_shown).set_index("#"))
-st.caption(t("callbacks.all_caption"))
-ui.code_panel(code.course_code(setup, course, epoch), "course_callbacks.py", "cb_all")
+@ui.section
+def course_section(setup: lab.Setup) -> None:
+    """Section 7: the course's callbacks together; its controls rerun only this section."""
+    section(7)
+    course = lab.CourseList()
+    all_run = train(setup, course)
+    disk_cap_notice(all_run, "`ModelCheckpoint`, `TensorBoard`")
+    names = ("ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau", "TensorBoard")
+    effect_names = {k: t(f"callbacks.effect_name.{k}") for k in figs.EFFECT_STYLE}
+    saves = sum(1 for e in all_run.events if e[3] == "saved")
+    m = st.columns(4)
+    m[0].metric(t("callbacks.m_epochs_run"), f"{all_run.epochs_run} / {setup.epochs}", border=True)
+    m[1].metric(t("callbacks.m_saves"), saves, border=True)
+    m[2].metric(t("callbacks.m_cuts"), len(lab.lr_cuts(all_run.lr)), border=True)
+    m[3].metric(t("callbacks.m_stop"), all_run.stopped_epoch + 1 if all_run.stopped_epoch else t("callbacks.never"),
+                border=True)
+    epoch = ui.control(C["cb_all_epoch"], hi=max(2, all_run.epochs_run))
+    epoch = min(epoch, all_run.epochs_run)
+    st.plotly_chart(figs.events_figure(all_run.events, names, effect_names, L, picked=epoch), key="cb_all_fig")
+    rows_shown = []
+    for when, hook, name, effect, values in all_run.events:
+        if when != epoch - 1 and not (epoch == 1 and when == -1):  # on_train_begin comes before epoch 1
+            continue
+        does = effect_text(effect, values) if effect else t(f"callbacks.does.{name}.{hook}")
+        rows_shown.append({"#": len(rows_shown) + 1, t("callbacks.col_hook"): hook, t("callbacks.col_callback"): name,
+                           t("callbacks.col_did"): does})
+    st.table(pd.DataFrame(rows_shown).set_index("#"))
+    st.caption(t("callbacks.all_caption"))
+    ui.code_panel(code.course_code(setup, course, epoch), "course_callbacks.py", "cb_all")
+
+
+early_section(setup)
+checkpoint_section(setup)
+plateau_section(setup)
+board_section(setup)
+own_section(setup)
+course_section(setup)
 
 st.header(t("callbacks.recap_header"), divider="gray")
 st.markdown(t("callbacks.recap"))

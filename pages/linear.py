@@ -110,34 +110,40 @@ st.caption(t("linear.printed_caption"))
 ui.code_panel(code.training_code(spec), "linear_classifier.py", "train")
 
 # --------------------------------------------------------------------------- 3. the decision boundary
-st.header(t("linear.s3_header"), divider="gray")
-st.markdown(t("linear.s3_text"))
-step = ui.control(C["step"], hi=run.steps_run, default=run.steps_run)
-w_k, b_k = run.state(step)
-bd = lab.boundary(w_k, b_k, box)
-m = st.columns(3)
-m[0].metric(t("linear.m_step"), f"{step} / {run.steps_run}", border=True)
-m[1].metric(t("linear.m_full_loss"), num(run.full_losses[step]), border=True)
-m[2].metric(t("linear.m_step_accuracy"), num(run.accuracies[step]), border=True)
-left, right = st.columns([1, 2], gap="large")
-with left:
-    st.markdown(t("linear.weights_at", w0=num(w_k[0]), w1=num(w_k[1]), b=num(b_k)))
-    if bd.slope is not None:
-        sign = "−" if bd.intercept < 0 else "+"
-        st.markdown(t("linear.formula", slope=num(bd.slope), intercept=f"{sign} {num(abs(bd.intercept))}"))
-    elif not bd.finite:
-        st.warning(t("linear.no_line_nan"), icon="💥")
-    else:
-        st.info(t("linear.no_line_vertical"), icon="ℹ️")
-    if bd.finite and bd.segment is None:
-        st.caption(t("linear.line_outside"))
-    st.caption(t("linear.shading_caption"))
-with right:
-    labels = {**axis_labels, "line": t("linear.trace_boundary"), "region": t("linear.trace_region"),
-              "play": t("linear.play"), "frame": t("linear.frame_title")}
-    st.plotly_chart(figs.boundary_figure(inputs, targets, run.w, run.b, step, box, labels), key="boundary_plot")
-st.info(t("linear.why_half"), icon="💡")
-ui.code_panel(code.boundary_code(spec, step, (box[0], box[1])), "decision_boundary.py", "boundary")
+@ui.section
+def boundary_section(spec: lab.LinearSpec, run: lab.LinearRun, inputs, targets, box: tuple) -> None:
+    """Section 3: the step scrubber redraws only this section (the run is already trained)."""
+    st.header(t("linear.s3_header"), divider="gray")
+    st.markdown(t("linear.s3_text"))
+    step = ui.control(C["step"], hi=run.steps_run, default=run.steps_run)
+    w_k, b_k = run.state(step)
+    bd = lab.boundary(w_k, b_k, box)
+    m = st.columns(3)
+    m[0].metric(t("linear.m_step"), f"{step} / {run.steps_run}", border=True)
+    m[1].metric(t("linear.m_full_loss"), num(run.full_losses[step]), border=True)
+    m[2].metric(t("linear.m_step_accuracy"), num(run.accuracies[step]), border=True)
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        st.markdown(t("linear.weights_at", w0=num(w_k[0]), w1=num(w_k[1]), b=num(b_k)))
+        if bd.slope is not None:
+            sign = "−" if bd.intercept < 0 else "+"
+            st.markdown(t("linear.formula", slope=num(bd.slope), intercept=f"{sign} {num(abs(bd.intercept))}"))
+        elif not bd.finite:
+            st.warning(t("linear.no_line_nan"), icon="💥")
+        else:
+            st.info(t("linear.no_line_vertical"), icon="ℹ️")
+        if bd.finite and bd.segment is None:
+            st.caption(t("linear.line_outside"))
+        st.caption(t("linear.shading_caption"))
+    with right:
+        labels = {**axis_labels, "line": t("linear.trace_boundary"), "region": t("linear.trace_region"),
+                  "play": t("linear.play"), "frame": t("linear.frame_title")}
+        st.plotly_chart(figs.boundary_figure(inputs, targets, run.w, run.b, step, box, labels), key="boundary_plot")
+    st.info(t("linear.why_half"), icon="💡")
+    ui.code_panel(code.boundary_code(spec, step, (box[0], box[1])), "decision_boundary.py", "boundary")
+
+
+boundary_section(spec, run, inputs, targets, box)
 
 # --------------------------------------------------------------------------- 4. the learning rate
 st.header(t("linear.s4_header"), divider="gray")

@@ -32,11 +32,18 @@ def page_finished() -> None:
 
 
 def section(body: Callable[..., Any]) -> Callable[..., Any]:
-    """``body`` as a part of the page that its own controls rerun alone (a decorator)."""
+    """``body`` as a part of the page that its own controls rerun alone (a decorator).
+
+    An error in a section (a cancelled run among them) is said in that section, and the
+    sections below it are still drawn.
+    """
+    from lib.core.ui import friendly_errors
 
     @functools.wraps(body)
     def run(*args: Any, **kwargs: Any) -> Any:
-        result = body(*args, **kwargs)
+        result = None
+        with friendly_errors():
+            result = body(*args, **kwargs)
         if not st.session_state.get(_FULL, True):  # this section reran alone
             publish = st.session_state.get(_PUBLISH)
             if publish is not None:

@@ -7,9 +7,12 @@ this module only moves them between ``lib``'s numeric modules and the page.
 
 from __future__ import annotations
 
+import html
+import string
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -18,6 +21,7 @@ import streamlit as st
 from lib.core import i18n, live, streamlit_internals
 from lib.core.i18n import t
 from lib.core.live import CACHE_ENTRIES, run_in_thread, stored_job, train  # noqa: F401  (pages use ui.train)
+from lib.core.sections import section  # noqa: F401  (pages use @ui.section)
 from lib.core.widgets import control, control_row, reset_button, screen_links  # noqa: F401  (pages use ui.*)
 from lib.core.workers import WorkerDied
 
@@ -75,36 +79,44 @@ def share_url(params: list[tuple[str, Any]]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(params, doseq=True), ""))
 
 
+# The share control shows the address bar itself: the app writes the address at the end of every
+# completed run (a whole page or one section of it, lib.core.sections), and a section rerunning
+# alone cannot redraw the sidebar, so the browser keeps the shown link equal to the address.
+# The server's link is the text without JavaScript (and what tests read).
+_SHARE_HTML = string.Template((Path(__file__).parent / "assets" / "share.html").read_text(encoding="utf-8"))
+
+
+def _show_link(slot: Any, url: str) -> None:
+    slot.html(_SHARE_HTML.substitute(url=html.escape(url), copy=html.escape(t("common.share_copy")),
+                                     done=html.escape(t("common.share_copied"))), unsafe_allow_javascript=True)
+
+
 def share_box(table: Any) -> Any:
     """Sidebar control with the full link that reopens this exact experiment.
 
-    Drawn before the page runs, so it stays usable while a long run trains: it shows the
-    link predicted from the settings, and ``publish_page`` replaces it with the link of the
-    values the run really computed with. Returns the slot holding the link.
+    Drawn before the page runs, so it stays usable while a long run trains; in the browser it
+    always shows the address bar, which holds the link of the values the last completed run
+    computed with. Returns the slot holding the link.
     """
     from lib.core.widgets import link_params
 
     with st.sidebar.popover(t("common.share"), icon="🔗", width="stretch"):
         st.caption(t("common.share_help"))
         slot = st.empty()
-    slot.code(share_url(link_params(table, predicted=True)), language=None, wrap_lines=True)
+    _show_link(slot, share_url(link_params(table, predicted=True)))
     return slot
 
 
 def publish_page(table: Any, notice: Any, share: Any) -> None:
-    """After a completed run: the address bar and the share control get the one link of the values
-    this run computed with; link values that were ignored are said in ``notice``, on top (None when
-    a section of the page reran alone: ``lib.core.sections``)."""
-    from streamlit.errors import StreamlitAPIException
-
+    """After a completed run: the address bar gets the one link of the values this run computed
+    with (and the share control, which mirrors it in the browser); link values that were ignored
+    are said in ``notice``, on top. ``share`` is None when a section of the page reran alone
+    (``lib.core.sections``): it may not draw in the sidebar, and the browser updates the link."""
     from lib.core.widgets import link_params, publish_links
 
     publish_links(table, notice)
-    try:
-        share.code(share_url(link_params(table)), language=None, wrap_lines=True)
-    except StreamlitAPIException:  # a section rerunning alone may not write to the sidebar: the next full run will
-        if notice is not None:
-            raise
+    if share is not None:
+        _show_link(share, share_url(link_params(table)))
 
 
 def link_param(key: str, text: str | None) -> None:

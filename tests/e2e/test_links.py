@@ -22,7 +22,7 @@ import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.e2e.test_browser import READY, ROOT, _free_port, browser  # noqa: F401  (browser: a pytest fixture)
+from tests.e2e.test_browser import READY, ROOT, _free_port, _main_text, browser  # noqa: F401  (browser: a pytest fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -191,5 +191,106 @@ def test_fast_presses_leave_one_truth(server, browser, slug):  # noqa: F811
             assert parse_qsl(urlsplit(other.url).query) == parse_qsl(address.query)
         finally:
             fresh.close()
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------- sections that rerun alone
+
+FRAGMENT_DONE = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
+# Records every element Streamlit marks stale (waiting to be redrawn by a run) that holds the marked node.
+STALE_WATCH = """() => { window.__staleOutside = 0;
+  const marked = document.querySelector('[data-testid="stMetric"]');
+  new MutationObserver(records => { for (const r of records)
+      if (r.target.getAttribute && r.target.getAttribute('data-stale') === 'true' && r.target.contains(marked))
+        window.__staleOutside += 1; })
+    .observe(document, {subtree: true, attributes: true, attributeFilter: ['data-stale']});
+  return marked.innerText; }"""
+
+
+class Deltas:
+    """What each script run sent: (rerun request's fragment id, [fragment id of every delta], finished status)."""
+
+    def __init__(self, page) -> None:
+        self.runs: list[dict] = []
+        page.on("websocket", lambda ws: (ws.on("framesent", self._sent), ws.on("framereceived", self._received)))
+
+    def _sent(self, frame: bytes | str) -> None:
+        msg = BackMsg()
+        msg.ParseFromString(frame if isinstance(frame, bytes) else frame.encode())
+        if msg.WhichOneof("type") == "rerun_script":
+            self.runs.append({"asked": msg.rerun_script.fragment_id, "deltas": [], "status": None})
+
+    def _received(self, frame: bytes | str) -> None:
+        msg = ForwardMsg()
+        msg.ParseFromString(frame if isinstance(frame, bytes) else frame.encode())
+        if self.runs and msg.WhichOneof("type") == "delta":
+            self.runs[-1]["deltas"].append(msg.delta.fragment_id)
+        elif self.runs and msg.WhichOneof("type") == "script_finished" and msg.script_finished != EARLY:
+            self.runs[-1]["status"] = msg.script_finished
+
+
+def test_a_section_reruns_alone_and_the_link_follows(server, browser):  # noqa: F811
+    """The evaluation lesson's threshold slider reruns its sections only: nothing above is redrawn or marked
+    stale, the numbers of the section change, and the address bar and the share control follow."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    context.set_default_timeout(60_000)
+    try:
+        page = context.new_page()
+        runs, deltas = Runs(page), Deltas(page)  # before the page opens its websocket
+        page.goto(f"{server}/evaluation?lang=en")
+        _idle(page, runs, timeout=180)  # the first lesson this server trains for (a busy CI machine is slow)
+        deltas.runs.clear()
+        first_metric = page.evaluate(STALE_WATCH)  # "Training rows", in section 1
+        before, before_text = _metrics(page), _main_text(page)
+        _slider(page, "ev_thr").focus()
+        for _ in range(PRESSES):  # 0.50 -> 0.58: a few validation scores lie in between
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(GAP_MS)
+        _idle(page, runs)
+        value = float(_slider(page, "ev_thr").input_value())
+        assert value == 0.5 + PRESSES / 100
+
+        # Every rerun request was the threshold section's, and every run (the last one finished, the others
+        # perhaps cut short by the next press) drew in that section only.
+        asked = {run["asked"] for run in deltas.runs}
+        assert len(asked) == 1 and "" not in asked, deltas.runs
+        assert {d for run in deltas.runs for d in run["deltas"]} == asked
+        assert deltas.runs[-1]["status"] == FRAGMENT_DONE and deltas.runs[-1]["deltas"]
+        assert page.evaluate("() => window.__staleOutside") == 0
+        assert page.locator('[data-testid="stMetric"]').first.inner_text() == first_metric
+        after = _metrics(page)
+        assert all(after[k] == before[k] for k in ("Training rows", "Validation rows", "Validation loss"))
+        assert "threshold 0.50" in before_text and "threshold 0.50" not in _main_text(page)
+        assert f"threshold {value:.2f}" in _main_text(page)  # the histogram, redrawn by the section's run
+
+        address = urlsplit(page.url)
+        assert parse_qsl(address.query) == [("lang", "en"), ("ev_thr", f"{value:g}")]
+        assert parse_qsl(urlsplit(_share_link(page)).query) == parse_qsl(address.query)
+    finally:
+        context.close()
+
+
+def test_the_page_stays_while_a_long_run_trains_and_cancel_stops_it(server, browser):  # noqa: F811
+    """The optimizer race trains long: the sections above it and the sidebar's share control stay on the page,
+    Cancel stops the run, the page says so with a way back, and the section below is drawn."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    context.set_default_timeout(60_000)
+    try:
+        page = context.new_page()
+        seed = os.getpid() % 9000 + 7  # a run no cache holds
+        page.goto(f"{server}/optimizers?lang=en&race_epochs=100&race_samples=5000&race_seed={seed}")
+        cancel = page.get_by_role("button", name="Cancel")
+        cancel.wait_for(state="visible", timeout=90_000)
+        assert page.get_by_role("heading", name="1. Paths on a surface").is_visible()
+        share = page.locator('[data-testid="stSidebar"] [data-testid="stPopover"] button').first
+        assert share.is_visible()
+        assert "race_epochs=100" in _share_link(page)  # usable while the run trains
+        cancel.click()
+        page.get_by_text("You cancelled this training run").wait_for(timeout=60_000)
+        page.wait_for_selector(READY, timeout=60_000)
+        assert page.get_by_role("button", name="Train again").is_visible()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.get_by_role("heading", name="4. Learning rate: too small, about right, too large").count() == 1
     finally:
         context.close()

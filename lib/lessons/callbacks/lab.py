@@ -6,7 +6,7 @@ with the real ``model.fit`` through ``lib.core.engine`` (same batches, same seed
 weights as every other lesson). Each section adds one callback spec:
 
 * ``EarlyStop``   -> keras.callbacks.EarlyStopping
-* ``Checkpoint``  -> keras.callbacks.ModelCheckpoint (files in the learner's session folder)
+* ``Checkpoint``  -> keras.callbacks.ModelCheckpoint (every file loaded back and scored)
 * ``Plateau``     -> keras.callbacks.ReduceLROnPlateau
 * ``Board``       -> keras.callbacks.TensorBoard (logs read back and zipped)
 * ``Progress``    -> this app's own progress callback, per batch or per epoch
@@ -17,19 +17,17 @@ weights as every other lesson). Each section adds one callback spec:
 the section's own callback reports them) and returns an ``Outcome`` of numpy, floats
 and bytes only. Checkpoints are scored in a model from ``engine.model_session``.
 
-Files go into ``lib.core.scratch``: checkpoints the learner keeps into the session's
-folder, everything else (TensorBoard logs, the course list's checkpoint) into a
-temporary run folder removed after the run. ``trace.DiskCap`` stops ModelCheckpoint
+Files go into a temporary run folder of ``lib.core.scratch``, removed after the run:
+checkpoints are loaded back and scored before it goes (the page shows those scores, so
+a result holds no file and serves every learner), TensorBoard logs are read back and
+zipped. ``trace.DiskCap`` stops ModelCheckpoint
 and TensorBoard before they would pass the cap, and ``Outcome.disk_cap`` says so. No
 Streamlit in this module.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import math
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +79,7 @@ class Outcome:
     best: float | None = None
     states: list[tuple] = field(default_factory=list)  # per epoch: the watched callback's counters
     checkpoints: list[tuple[int, float, str, int]] = field(default_factory=list)  # (epoch from 1, value, file, bytes)
-    checkpoint_dir: str = ""
+    loaded: dict[int, dict[str, float]] = field(default_factory=dict)  # epoch -> the file loaded back, scored
     board: files.BoardLogs | None = None
     updates: list[tuple[int, int, float]] = field(default_factory=list)  # (epoch, batch or -1, loss)
     events: list[tuple] = field(default_factory=list)  # (epoch, hook, callback, effect, values)
@@ -110,10 +108,6 @@ def val_dataset(s: engine.Split) -> tf.data.Dataset:
 def evaluate(model: keras.Model, s: engine.Split) -> dict[str, float]:
     scores = model.evaluate(val_dataset(s), verbose=0, return_dict=True)
     return {k: float(v) for k, v in scores.items()}
-
-
-def _digest(exp: Experiment) -> str:
-    return hashlib.sha1(repr(exp).encode()).hexdigest()[:10]
 
 
 def _build(exp: Experiment, workdir: Path, report: Reporter | None) -> tuple[list, dict]:
@@ -193,20 +187,11 @@ def run_experiment(exp: Experiment, report: Reporter | None = None) -> Outcome:
     # Per-batch progress needs one batch per graph call: with a whole epoch per call (the
     # engine's default for fit) Keras calls batch hooks once per epoch.
     per_batch = own_progress and exp.callback.per_batch
-    keep = isinstance(exp.callback, Checkpoint) and exp.callback.folder
-    with contextlib.ExitStack() as cleanup:
-        if keep:  # the learner's own folder: checkpoints stay to be loaded later
-            session = Path(exp.callback.folder)
-            workdir = session / f"checkpoints-{_digest(exp)}"
-            for old in session.glob("checkpoints-*"):  # only the latest run's files are kept
-                shutil.rmtree(old, ignore_errors=True)
-            workdir.mkdir(mode=0o700, parents=True)
-        else:  # a run folder under the scratch root, removed after the run
-            session = workdir = cleanup.enter_context(scratch.temporary())
+    with scratch.temporary() as workdir:  # a run folder under the scratch root, removed after the run
         callbacks, parts = _build(exp, workdir, report)
         guard = None
         if parts.get("writers"):
-            guard = trace.DiskCap(scratch.Budget(workdir, session), parts["writers"], first_write(exp))
+            guard = trace.DiskCap(scratch.Budget(workdir), parts["writers"], first_write(exp))
             callbacks = [guard, *callbacks]
         lr_watch = trace.EpochLR()
         result = engine.train_on(spec, s, queued_only(report) if own_progress else report, [lr_watch, *callbacks],
@@ -270,8 +255,10 @@ def _outcome(result: engine.RunResult, lr_watch: trace.EpochLR, parts: dict) -> 
 
 
 def _collect_files(exp: Experiment, out: Outcome, workdir: Path) -> None:
-    if isinstance(exp.callback, Checkpoint):
-        out.checkpoint_dir = str(workdir) if exp.callback.folder else ""
+    if isinstance(exp.callback, Checkpoint):  # "check the accuracy midway": every file, loaded back
+        weights_only = exp.callback.save_weights_only
+        out.loaded = {epoch: evaluate_checkpoint(str(workdir / name), exp.setup, weights_only)
+                      for epoch, _, name, _ in out.checkpoints}
     logs = workdir / "logs"
     if logs.is_dir():
         out.board = files.read_events(logs)

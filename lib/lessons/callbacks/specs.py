@@ -110,18 +110,13 @@ class EarlyStop:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """``folder``: the learner's session folder ("" = a throwaway one, for tests and benchmarks).
-
-    ``generation`` only tells runs apart: the page bumps it to train again when the
-    files of a cached run are gone (a session keeps the files of its latest run only).
-    """
+    """ModelCheckpoint's settings. The run writes its files into a temporary folder, loads each one
+    back and scores it (``Outcome.loaded``), then removes the folder: a result any learner can share."""
 
     monitor: str = "val_loss"
     save_best_only: bool = True
     save_weights_only: bool = True
     mode: str = "auto"
-    folder: str = ""
-    generation: int = 0
 
     def __post_init__(self) -> None:
         _monitor(self.monitor, self.mode)

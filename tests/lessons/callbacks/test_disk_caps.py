@@ -1,9 +1,8 @@
 """The callbacks lesson under the disk caps: a run that would write past the cap stops writing and says so,
-its files stay in the session's private folder, and that folder is gone when the session ends."""
+and its temporary folder goes with the run."""
 
 from __future__ import annotations
 
-import gc
 import os
 import stat
 
@@ -26,25 +25,20 @@ def root(tmp_path, monkeypatch):
 
 def test_checkpoints_past_the_session_cap_are_not_written_and_the_outcome_says_so(root, monkeypatch):
     monkeypatch.setenv("COURSE_SESSION_DISK_MB", "0.5")
-    lease = scratch.Lease()
-    folder = lease.path
-    mc = lab.Checkpoint(save_best_only=False, folder=str(folder))  # would write one file every epoch
+    mc = lab.Checkpoint(save_best_only=False)  # would write one file every epoch
     out = lab.run_experiment(lab.Experiment(SMALL, mc))
     assert out.epochs_run == 20 and len(out.history["loss"]) == 20  # training itself went on
     which, epoch, cap = out.disk_cap
     assert (which, cap) == ("session", 500_000)
     assert 1 < epoch < 20
     assert [c[0] for c in out.checkpoints] == list(range(1, epoch))  # every epoch before the stop, none after
-    assert sorted(os.listdir(out.checkpoint_dir)) == [f"ckpt-{e:03d}.weights.h5" for e in range(1, epoch)]
-    assert scratch.usage(folder) <= 500_000  # the cap held
-    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700 and stat.S_IMODE(os.stat(root).st_mode) == 0o700
+    assert sorted(out.loaded) == list(range(1, epoch))  # each written file was loaded back
+    assert sum(c[3] for c in out.checkpoints) <= 500_000  # the cap held
+    assert stat.S_IMODE(os.stat(root).st_mode) == 0o700 and not any(root.iterdir())
     # Without a cap in the way the same run writes every epoch: the cap, not the run, stopped it.
     monkeypatch.setenv("COURSE_SESSION_DISK_MB", "100")
-    full = lab.run_experiment(lab.Experiment(SMALL, lab.Checkpoint(save_best_only=False, folder=str(folder),
-                                                                   generation=1)))
+    full = lab.run_experiment(lab.Experiment(SMALL, mc))
     assert full.disk_cap is None and len(full.checkpoints) == 20
-    lease.release()
-    assert not folder.exists()
 
 
 def test_the_shared_cap_stops_writing_when_other_sessions_filled_the_root(root, monkeypatch):
@@ -52,13 +46,11 @@ def test_the_shared_cap_stops_writing_when_other_sessions_filled_the_root(root, 
     monkeypatch.setenv("COURSE_SCRATCH_DISK_MB", "1")
     others = scratch.session_folder("another learner")
     (others / "big.keras").write_bytes(b"1" * 700_000)
-    mine = scratch.session_folder("me")
-    out = lab.run_experiment(lab.Experiment(SMALL, lab.Checkpoint(save_best_only=False, folder=str(mine))))
+    out = lab.run_experiment(lab.Experiment(SMALL, lab.Checkpoint(save_best_only=False)))
     which, epoch, cap = out.disk_cap
     assert (which, cap) == ("shared", 1_000_000) and len(out.checkpoints) == epoch - 1 < 20
     assert scratch.usage() <= 1_000_000
     scratch.release("another learner")
-    scratch.release("me")
 
 
 def test_tensorboard_and_the_course_list_stop_writing_at_the_cap(root, monkeypatch):
@@ -75,7 +67,7 @@ def test_tensorboard_and_the_course_list_stop_writing_at_the_cap(root, monkeypat
     assert not any(root.iterdir())  # the runs' temporary folders went with the runs
 
 
-def test_the_page_says_so_and_the_folder_goes_when_the_session_ends(page, root, monkeypatch):
+def test_the_page_says_so_and_leaves_no_files(page, root, monkeypatch):
     monkeypatch.setenv("COURSE_SESSION_DISK_MB", "0.5")
     for lang, words in (("en", "The disk cap stopped the writing"), ("ko", "디스크 한도 때문에 쓰기를 멈췄습니다")):
         at = page("callbacks", lang, cb_data="digits", cb_units="64", cb_epochs="20", cb_lr="0.03", cb_seed="1",
@@ -83,10 +75,4 @@ def test_the_page_says_so_and_the_folder_goes_when_the_session_ends(page, root, 
         assert not at.exception and not at.error
         notes = [w.value for w in at.warning if words in w.value]
         assert len(notes) == 1 and "`ModelCheckpoint`" in notes[0] and "0.5 MB" in notes[0]
-        lease = at.session_state["_cb_folder"]
-        folder = lease.path
-        assert folder.parent == root and stat.S_IMODE(os.stat(folder).st_mode) == 0o700
-        assert 0 < scratch.usage(folder) <= 500_000
-        del at, lease  # the session ends: Streamlit drops its state
-        gc.collect()
-        assert not folder.exists()
+        assert not any(root.iterdir())  # every run's folder went with its run

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from lib.core import engine
@@ -68,11 +66,10 @@ def test_the_engine_reporter_passes_only_the_queue_place_when_a_section_reports(
     assert lab.queued_only(None) is None
 
 
-def test_checkpoints_are_scored_in_a_pooled_model(tmp_path):
-    out, _ = run_reported(lab.Checkpoint(folder=str(tmp_path)))
-    epoch, value, name, _ = out.checkpoints[-1]
-    before = counters()
-    scores = lab.evaluate_checkpoint(os.path.join(out.checkpoint_dir, name), TINY, weights_only=True)
-    after = counters()
-    assert after[0] > before[0] and after[1] > before[1]
-    assert scores["loss"] == pytest.approx(value, abs=1e-6)
+def test_checkpoints_are_loaded_back_and_scored_in_the_run_with_a_pooled_model():
+    takes = engine.POOL.takes
+    out, _ = run_reported(lab.Checkpoint())
+    assert engine.POOL.takes >= takes + 2  # the training model, then the model each weights file is loaded into
+    assert sorted(out.loaded) == [c[0] for c in out.checkpoints]
+    for epoch, value, _, _ in out.checkpoints:
+        assert out.loaded[epoch]["loss"] == pytest.approx(value, abs=1e-6)
