@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from streamlit.components.v2 import manifest_scanner
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -14,6 +16,11 @@ from lib.core.lessons import LESSONS
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 TIMEOUT = 120  # first TensorFlow import + tracing on a cold 2-core machine
+
+# Every new AppTest scans all installed distributions for Streamlit components (722 metadata files,
+# 1.7 s here, most of a cached page's test); what is installed does not change during a test run,
+# so the scan runs once per process. (Streamlit internals: an AttributeError here says they moved.)
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
 def like_a_server(at: AppTest) -> AppTest:
