@@ -77,6 +77,7 @@ try:
     other = replace(spec, batch_size=None if minibatch else batch)  # the comparison in section 5
 except ValueError as exc:
     bad_spec(exc)
+ui.prefetch(other, run=lab.train)  # section 5's run trains beside this one
 run = ui.train(spec, run=lab.train)
 curvature, critical = lab.critical_learning_rate(inputs)
 

@@ -120,6 +120,29 @@ def train_again(run_key: str) -> None:
     st.session_state.setdefault(_CANCELLED, set()).discard(run_key)
 
 
+def prefetch(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "") -> None:
+    """Start training ``spec`` now, without waiting: a later ``train`` of the same spec joins it.
+
+    For a page that trains two independent runs (the linear lesson's comparison): both go to the
+    backend at once instead of one after the other. The cache locks per key, so the run is
+    trained once; a run already cached or cancelled by this learner is left alone.
+    """
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    if run_key(spec, run, extra_key) in st.session_state.get(_CANCELLED, ()):
+        return
+    extra_key = _extra(run, extra_key)
+    if run is None:
+        from lib.core.engine import run
+    ctx = get_script_run_ctx()
+
+    def work() -> Any:
+        add_script_run_ctx(threading.current_thread(), ctx)
+        return _cached_run(spec, extra_key, run, lambda kind, payload: None)
+
+    run_in_thread(work)
+
+
 def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "") -> Any:
     """Train ``spec`` once per distinct spec; show live progress on a cache miss.
 

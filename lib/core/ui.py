@@ -20,7 +20,7 @@ import streamlit as st
 
 from lib.core import i18n, live, streamlit_internals
 from lib.core.i18n import t
-from lib.core.live import CACHE_ENTRIES, run_in_thread, stored_job, train  # noqa: F401  (pages use ui.train)
+from lib.core.live import CACHE_ENTRIES, prefetch, run_in_thread, stored_job, train  # noqa: F401  (pages use ui.train)
 from lib.core.sections import section  # noqa: F401  (pages use @ui.section)
 from lib.core.widgets import control, control_row, reset_button, screen_links  # noqa: F401  (pages use ui.*)
 from lib.core.workers import WorkerDied
