@@ -30,6 +30,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -60,9 +61,14 @@ MAIN_SLIDER = {
     "layers": "sd_units",  # section 1: SimpleDense units, the layer rebuilt and called
     "design": "ds_units1",  # the designer's first hidden layer: a new (uncached) training run
     "optimizers": "sf_steps",  # section 1: the surface paths, 6 optimizers re-run
-    "callbacks": "cb_es_patience",  # section 2 (EarlyStopping) only
+    "callbacks": "cb_es_patience",  # section 2 (EarlyStopping) only: a new training run of its own
     "saving": "sv_epochs",  # section 1: retrain and save
     "evaluation": "ev_thr",  # section 3: threshold explorer, no retraining
+}
+# Sliders of sections that rerun alone without training, measured too (":left" presses ArrowLeft: at its end).
+SECTION_SLIDER = {
+    "linear": "step:left",  # section 3: the decision boundary's step scrubber, at the last step
+    "callbacks": "cb_all_epoch",  # section 7: which epoch's callback calls are listed
 }
 SLIDER_TARGET = {"linear": 1, "autodiff": 1, "training": 1, "evaluation": 1, "optimizers": 1, "callbacks": 1,
                  "design": 2, "regression": 2}  # median, s
@@ -100,19 +106,43 @@ def visit(page, url: str, timeout: float = VISIT_TIMEOUT) -> float:
     return wait_idle(page, t0, timeout, timeout)["ms"] / 1000
 
 
-def move(page, key: str) -> tuple[float, str, bool]:
-    """Focus the slider `key`, press ArrowRight: (seconds to idle, new value, whether a rerun ran)."""
+def move(page, key: str, arrow: str = "ArrowRight") -> tuple[float, str, bool]:
+    """Focus the slider `key`, press `arrow`: (seconds to idle, new value, whether a rerun ran)."""
     handle = page.locator(f'.st-key-{key} input[type="range"]').first
     handle.focus(timeout=10_000)
     page.wait_for_timeout(150)
     t0 = page.evaluate("Date.now()")
-    page.keyboard.press("ArrowRight")
+    page.keyboard.press(arrow)
     idle = wait_idle(page, t0, RUN_WAIT, MOVE_TIMEOUT)
     return idle["ms"] / 1000, handle.input_value(timeout=10_000), idle["ran"]
 
 
+def slide(page, key: str, arrow: str, repeat: int, note: str) -> tuple:
+    """``repeat`` presses on the slider ``key``: (median s, max s, values seen, note)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    moves: list[float] = []
+    values: list[str] = []
+    try:
+        if page.locator(f'.st-key-{key} input[type="range"]').count() == 0:
+            return None, None, values, note + f" slider {key!r} not found"
+        values.append(page.locator(f'.st-key-{key} input[type="range"]').first.input_value())
+        for _ in range(repeat):
+            seconds, value, ran = move(page, key, arrow)
+            moves.append(seconds)
+            values.append(value + ("" if ran else "(no rerun)"))
+    except PlaywrightError as e:
+        note += f" timeout ({str(e).splitlines()[0][:60]})"
+    if not moves:
+        return ("timeout" if "timeout" in note else None), None, values, note
+    return statistics.median(moves), max(moves), values, note
+
+
 def start_server(port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "COURSE_OFFLINE": "1"}
+    # As hosted (worker processes, warm-up in the background), with an empty result store: a slider value
+    # never measured before is trained, not read from an earlier bench run's store.
+    store = tempfile.mkdtemp(prefix="bench-pages-store-")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "COURSE_OFFLINE": "1", "COURSE_RESULT_STORE": store}
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
@@ -181,8 +211,6 @@ def bench_browser(port: int, slugs: list[str], repeat: int, procs: list[subproce
               f"{'target':>6}  values  (! = over target)")
         for slug in slugs:
             row = visits[slug]
-            moves: list[float] = []
-            values: list[str] = []
             note = ""
             try:
                 if row[0] is None:
@@ -190,26 +218,20 @@ def bench_browser(port: int, slugs: list[str], repeat: int, procs: list[subproce
                 row[1] = visit(page, path(slug))
                 if page.locator('[data-testid="stException"]').count():
                     note += " EXCEPTION-BOX"
-                key = MAIN_SLIDER.get(slug)
-                if key is None or page.locator(f'.st-key-{key} input[type="range"]').count() == 0:
-                    note += f" slider {key!r} not found"
-                else:
-                    values.append(page.locator(f'.st-key-{key} input[type="range"]').first.input_value())
-                    for _ in range(repeat):
-                        seconds, value, ran = move(page, key)
-                        moves.append(seconds)
-                        values.append(value + ("" if ran else "(no rerun)"))
             except PlaywrightError as e:
                 note += f" timeout ({str(e).splitlines()[0][:60]})"
-            if moves:
-                median, worst = statistics.median(moves), max(moves)
-            else:
-                median = worst = "timeout" if "timeout" in note else None
             row = [v if v is not None else ("timeout" if "timeout" in note else None) for v in row]
-            target = SLIDER_TARGET.get(slug)
-            print(f"   {slug:11s} {fmt(row[0])} {fmt(row[1], 2):>8}  {MAIN_SLIDER.get(slug, '-'):15s} "
-                  f"{fmt(median, target)}{fmt(worst)} {'<= ' + str(target) if target else '-':>6}  "
-                  f"{' -> '.join(values)}{note}", flush=True)
+            for i, spec in enumerate([MAIN_SLIDER.get(slug), SECTION_SLIDER.get(slug)]):
+                if spec is None or (i and "timeout" in note):
+                    continue
+                key, _, side = spec.partition(":")
+                median, worst, values, extra = slide(page, key, "ArrowLeft" if side == "left" else "ArrowRight",
+                                                     repeat, note)
+                target = SLIDER_TARGET.get(slug)
+                first, second = (fmt(row[0]), fmt(row[1], 2)) if i == 0 else ("", "")
+                print(f"   {slug if i == 0 else '':11s} {first:8s} {second:>8}  {spec:15s} "
+                      f"{fmt(median, target)}{fmt(worst)} {'<= ' + str(target) if target else '-':>6}  "
+                      f"{' -> '.join(values)}{extra}", flush=True)
         context.close()
         browser.close()
 
