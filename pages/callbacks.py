@@ -255,11 +255,12 @@ def own_section(setup: lab.Setup) -> None:
     per_batch = ui.control(C["cb_own_batch"])
     own_cls = trace.BatchProgress if per_batch else trace.EpochProgress
     st.code(inspect.getsource(own_cls), language="python")
-    own_run = train(setup, lab.Progress(per_batch=per_batch))
+    own_run, trained_now = ui.train_timed(lab.Experiment(setup, lab.Progress(per_batch=per_batch)),
+                                          run=lab.run_experiment)
     m = st.columns(3)
     m[0].metric(t("callbacks.m_updates"), len(own_run.updates), border=True)
     m[1].metric(t("callbacks.m_seconds"), f"{own_run.epoch_ms:.0f} ms", border=True)
-    m[2].metric(t("callbacks.m_total"), f"{own_run.seconds:.2f} s", border=True)
+    ui.run_time_metric(m[2], t("callbacks.m_total"), f"{own_run.seconds:.2f} s", trained_now)
     st.caption(t("callbacks.own_speed", steps=setup.steps_per_epoch))
     st.plotly_chart(figs.progress_figure(own_run.updates, setup.steps_per_epoch, own_run.history, L), key="cb_own_fig")
     st.caption(t("callbacks.own_caption_batch" if per_batch else "callbacks.own_caption_epoch"))

@@ -89,7 +89,7 @@ try:
 except ValueError as error:
     wrong(error)
 
-run = ui.train(spec, run=lab.train_scores)
+run, trained_now = ui.train_timed(spec, run=lab.train_scores)
 ui.run_notices(run)
 neg_val, pos_val = run.y_val_counts
 m = st.columns(4)
@@ -98,8 +98,8 @@ m[1].metric(t("evaluation.m_val_rows"), len(run.y_val), border=True)
 m[2].metric(t("evaluation.m_val_pos", share=pct(pos_val / max(len(run.y_val), 1))), pos_val, border=True)
 m[3].metric(t("evaluation.m_val_loss"), fmt(run.history["val_loss"][-1], 4) if run.history.get("val_loss") else "—",
             border=True)
-st.caption(t("evaluation.s1_caption", kept=run.positives_kept, before=run.positives_before, drop=spec.drop,
-             negatives=run.negatives, seconds=f"{run.seconds:.2f}"))
+st.caption(t("evaluation.s1_caption" if trained_now else "evaluation.s1_caption_earlier", kept=run.positives_kept,
+             before=run.positives_before, drop=spec.drop, negatives=run.negatives, seconds=f"{run.seconds:.2f}"))
 ui.code_panel(code.scores_code(spec), "evaluation_scores.py", "ev_scores")
 
 usable = run.usable
@@ -293,8 +293,10 @@ def keras_section(spec: lab.ScoreSpec, run: lab.ScoreRun, usable: bool) -> None:
             st.table(table, hide_index=True)
             gap = check.difference("auc")
             if cv.roc_error is None:
-                st.markdown(t("evaluation.s6_auc_gap", n=nthr, gap=f"{gap:+.4f}", keras=fmt(check.keras["auc"], 4),
-                              sk=fmt(check.sklearn["auc"], 4)))
+                lead = ("evaluation.s6_auc_same" if f"{abs(gap):.4f}" == "0.0000" else
+                        "evaluation.s6_auc_keras_higher" if gap > 0 else "evaluation.s6_auc_sklearn_higher")
+                st.markdown(t(lead, gap=f"{abs(gap):.4f}") + " " + t(
+                    "evaluation.s6_auc_why", n=nthr, keras=fmt(check.keras["auc"], 4), sk=fmt(check.sklearn["auc"], 4)))
             st.caption(t("evaluation.s6_notes"))
             if math.isnan(check.sklearn["precision"]):  # nothing above 0.5: sklearn says 0/0, Keras says 0
                 st.info(t("evaluation.s6_precision_zero"), icon="ℹ️")

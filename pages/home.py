@@ -3,7 +3,7 @@ import streamlit as st
 
 from lib.core import ui
 from lib.core.device import DEVICE, time_matmul
-from lib.core.i18n import t
+from lib.core.i18n import current_language, t
 from lib.core.lessons import LESSONS
 from lib.lessons.home.code import matmul_code
 from lib.lessons.home.controls import CONTROLS as C
@@ -31,10 +31,10 @@ for lesson in LESSONS[1:]:
         st.page_link(lesson.path, label=t(lesson.title_key), icon=lesson.icon)
         st.caption(t(lesson.summary_key))
 
-st.header(t("home.gpu"))
+st.header(t("home.gpu") if DEVICE.kind == "GPU" else t("home.cpu"))  # say what this server has
 st.markdown(t("home.gpu_text"))
 kind = t("home.device_gpu") if DEVICE.kind == "GPU" else t("home.device_cpu")
-st.info(t("home.device_found", label=DEVICE.label, kind=kind), icon="🖥️")
+st.info(t("home.device_found", label=DEVICE.label_in(current_language()), kind=kind), icon="🖥️")
 n = ui.control(C["n"])
 result = time_matmul(n)
 c1, c2, c3 = st.columns(3)

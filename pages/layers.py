@@ -1,3 +1,4 @@
+
 import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
@@ -196,9 +197,11 @@ st.table(pd.DataFrame(
 ).set_index(KIND))
 st.markdown(t("layers.s3_when"))
 
-cmp_opt, cmp_lr, cmp_loss, cmp_metric, cmp_epochs = ui.control_row(
-    C, "cmp_opt", "cmp_lr", "cmp_loss", "cmp_metric", "cmp_epochs", gap="small", widths=[2, 2, 3, 3, 2],
-    cmp_lr={"format_func": lambda rate: t("layers.lr_default") if rate == "default" else rate},
+cmp_opt, cmp_lr, cmp_epochs = ui.control_row(  # two rows: the loss and metric class names need half the width
+    C, "cmp_opt", "cmp_lr", "cmp_epochs", gap="medium",
+    cmp_lr={"format_func": lambda rate: t("layers.lr_default") if rate == "default" else rate})
+cmp_loss, cmp_metric = ui.control_row(
+    C, "cmp_loss", "cmp_metric", gap="medium",
     cmp_loss={"format_func": lambda name: code_compile.LOSS_CODE[name].removeprefix("keras.losses.")},
     cmp_metric={"format_func": lambda name: code_compile.METRIC_CODE[name].removeprefix("keras.metrics.")})
 try:
@@ -226,9 +229,9 @@ for form, column in zip(("string", "object"), (left, right), strict=True):
         if run.error is None:
             mc = st.columns(2)
             mc[0].metric(t("layers.m_val_loss"), fmt(run.history["val_loss"][-1]), border=True)
-            metric_name = cmp.metric_keys(run.history)[0]
-            mc[1].metric(t("layers.m_val_metric", name=metric_name), fmt(run.history[f"val_{metric_name}"][-1]),
-                         border=True)
+            metric_name = cmp.metric_keys(run.history)[0]  # named below in full: a metric's label never wraps
+            mc[1].metric(t("layers.m_val_metric"), fmt(run.history[f"val_{metric_name}"][-1]), border=True)
+            st.caption(t("layers.metric_is", name=f"val_{metric_name}"))
 tf_error(runs["object"].error)
 if runs["object"].error is not None:
     st.info(t("layers.s3_accuracy_trap"), icon="🪤")
@@ -285,13 +288,13 @@ hist_labels = {"x": t("layers.fig_epoch"), "y": t("layers.fig_loss"), "val": t("
 
 functional_model("in", multi_in, ("answer",), code_functional.MULTI_INPUT_COMPILE, t("layers.s4_in_fit"))
 if fn_train:
-    run_in = ui.train(fspec, run=fn.train_multi_input)
+    run_in, trained_now = ui.train_timed(fspec, run=fn.train_multi_input)
     ui.run_notices(run_in)
     m = st.columns(3)
     m[0].metric(t("layers.m_loss"), fmt(run_in.history["loss"][-1]), border=True)
     m[1].metric(t("layers.m_val_loss"), fmt(run_in.history["val_loss"][-1]), border=True)
-    m[2].metric(t("layers.m_seconds"), f"{run_in.seconds:.1f} s", border=True)
-    st.plotly_chart(figs.history_figure(run_in.history, ["loss"], {"loss": "loss"}, hist_labels),
+    ui.run_time_metric(m[2], t("layers.m_seconds"), f"{run_in.seconds:.1f} s", trained_now)
+    st.plotly_chart(figs.history_figure(run_in.history, ["loss"], {"loss": t("layers.fig_total_loss")}, hist_labels),
                     key="history_in")
     st.caption(t("layers.s4_in_caption", answers=fspec.sizes.answer_vocab))
 ui.code_panel(code_functional.multi_input_code(fspec), "multi_input.py", "multi_in")
@@ -304,10 +307,9 @@ if fn_train:
     per_output = fn.output_losses(run_out.history)
     st.markdown(t("layers.s4_history_keys", keys=", ".join(f"`{k}`" for k in run_out.history)))
     m = st.columns(len(per_output) + 1)
-    m[0].metric("loss", fmt(run_out.history["loss"][-1]), border=True)
-    for column, key in zip(m[1:], per_output, strict=True):
-        column.metric(key, fmt(run_out.history[key][-1]), border=True)
-    names = {f"{name}_loss": f"{name}_loss" for name in fn.OUTPUTS} | {"loss": "loss"}
+    for column, key in zip(m, ["loss", *per_output], strict=True):
+        column.metric(t("layers.m_history_key", name=key), fmt(run_out.history[key][-1]), border=True)
+    names = {f"{name}_loss": f"{name}_loss" for name in fn.OUTPUTS} | {"loss": t("layers.fig_total_loss")}
     st.plotly_chart(figs.history_figure(run_out.history, ["loss", *per_output], names, hist_labels, log_y=True),
                     key="history_out")
     weights = fspec.weights

@@ -1,3 +1,4 @@
+
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
@@ -55,65 +56,20 @@ st.dataframe(clean.describe().round(2), width="stretch")
 bold("regression.choose_features")
 cols = st.columns(len(lab.FEATURES) + 1)
 features = tuple(name for col, name in zip(cols, lab.FEATURES, strict=False)
-                 if ui.control(C[lab.FEATURE_KEYS[name]], col, label=t("regression.use_feature", name=name)))
+                 if ui.control(C[lab.FEATURE_KEYS[name]], col,
+                               label=t("regression.use_feature", name=t(f"regression.feature.{name}"))))
 cols[-1].markdown(t("regression.target_is", target=lab.TARGET))
+column_names = {name: t(f"regression.feature.{name}") for name in (*lab.FEATURES, lab.TARGET)}
 st.plotly_chart(figs.feature_scatter(clean, lab.FEATURES, features, lab.TARGET, lab.correlations(),
-                                     {"x": t("regression.fig_budget"), "y": lab.TARGET}), key="features")
+                                     {"x": t("regression.fig_budget"), "y": column_names[lab.TARGET],
+                                      **column_names}), key="features")
 st.caption(t("regression.features_caption"))
 ui.code_panel(code.data_code(features or lab.FEATURES), "advertising_data.py", "data")
 
-if not features:
-    st.warning(t("regression.no_features"), icon="☝️")
-else:
-    # ----------------------------------------------------------------------- 2. split and tf.data
-    st.header(t("regression.s2_header"), divider="gray")
-    st.markdown(t("regression.s2_text"))
-    c1, c2, c3 = st.columns(3, gap="large")
-    test_size = ui.control(C["test"], c1)
-    val_size = ui.control(C["val"], c2)
-    seed = ui.control(C["seed"], c3)
-    c1, c2, _ = st.columns(3, gap="large")
-    batch_size = ui.control(C["batch"], c1)
-    buffer = ui.control(C["buffer"], c2, format_func=lambda b: t("regression.buffer_none") if b == 1 else str(b))
-    split_spec = lab.SplitSpec(features, round(test_size, 2), round(val_size, 2), int(seed), batch_size, buffer)
-    parts = lab.split(split_spec)
-
-    m = st.columns(4)
-    m[0].metric(t("regression.m_train_rows"), len(parts.y_train))
-    m[1].metric(t("regression.m_val_rows"), len(parts.y_val))
-    m[2].metric(t("regression.m_test_rows"), len(parts.y_test))
-    m[3].metric(t("regression.m_batches"), -(-len(parts.y_train) // batch_size))
-    if buffer < len(parts.y_train):
-        st.caption(t("regression.buffer_small", buffer=buffer, n=len(parts.y_train)))
-
-    demo = batch_demo(split_spec)
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        bold("regression.first_batch", n=len(demo.y_pairs))
-        st.dataframe(lab.batch_frame(demo.x_pairs, demo.y_pairs, features), hide_index=True, width="stretch",
-                     height=250)
-    with right:
-        st.markdown(t("regression.first_batch_text", x=f"({len(demo.y_pairs)}, {len(features)})",
-                      y=f"({len(demo.y_pairs)},)"))
-
-    st.subheader(t("regression.pitfall_header"))
-    st.markdown(t("regression.pitfall_text"))
-    together, apart = st.columns(2, gap="large")
-    with together:
-        bold("regression.together")
-        st.metric(t("regression.m_broken"), t("regression.broken_of", k=demo.broken_pairs, n=len(demo.y_pairs)))
-        show_pairs(demo, features, apart=False)
-    with apart:
-        bold("regression.apart")
-        st.metric(t("regression.m_broken"), t("regression.broken_of", k=demo.broken_apart, n=len(demo.y_apart)))
-        show_pairs(demo, features, apart=True)
-    if demo.broken_apart == 0:
-        st.info(t("regression.pitfall_no_shuffle"), icon="ℹ️")
-    else:
-        st.caption(t("regression.pitfall_seed_note"))
-    ui.code_panel(code.dataset_code(split_spec), "advertising_tf_data.py", "tfdata")
-
-    # ----------------------------------------------------------------------- 3. model, compile, fit
+# ----------------------------------------------------------------------- 3. model, compile, fit
+@ui.section
+def model_sections(split_spec: lab.SplitSpec, features: tuple[str, ...]) -> None:
+    """Sections 3-4: the model is trained and evaluated here; their controls rerun only these sections."""
     st.header(t("regression.s3_header"), divider="gray")
     st.markdown(t("regression.s3_text"))
     c1, c2, c3 = st.columns(3, gap="large")
@@ -128,6 +84,8 @@ else:
     spec = lab.RegressionSpec(split_spec, lab.ARCHITECTURES[arch], activation, bool(scale),
                               OptimizerSpec(opt_name, lab.parse_learning_rate(lr_code)), int(epochs))
 
+    # The text goes above, full width: beside the few rows of model.summary() it left a tall gap under them.
+    st.markdown(t("regression.model_text"))
     left, right = st.columns([3, 2], gap="large")
     with left:
         bold("regression.layers_title")
@@ -135,7 +93,6 @@ else:
             "layer": t("regression.col_layer"), "shape": t("regression.col_shape"),
             "params": t("regression.col_params")}))
     with right:
-        st.markdown(t("regression.model_text"))
         if scale:
             st.caption(t("regression.scale_on"))
         else:
@@ -143,7 +100,7 @@ else:
         if activation == "linear" and arch != "none":
             st.caption(t("regression.linear_note"))
 
-    result = ui.train(spec, run=training.train)
+    result, trained_now = ui.train_timed(spec, run=training.train)
     ui.run_notices(result)
     baseline = lab.mean_baseline(split_spec)
     status = training.loss_status(result, baseline)
@@ -171,7 +128,8 @@ else:
         m[1].metric(t("regression.m_val_loss"), fmt_loss(final.get("val_loss", float("nan"))))
         m = st.columns(2)
         m[0].metric(t("regression.m_epochs_run"), f"{result.epochs_run} / {spec.epochs}")
-        m[1].metric(t("regression.m_seconds"), f"{result.seconds:.2f} s")
+        ui.run_time_metric(m[1], t("regression.m_seconds"), f"{result.seconds:.2f} s", trained_now,
+                           border=False)
         st.caption(t("regression.loss_caption"))
 
     st.subheader(t("regression.verbose_header"))
@@ -225,6 +183,60 @@ else:
         "error": t("regression.col_error"), "least_squares": t("regression.col_ols")}),
         hide_index=True, width="stretch")
     ui.code_panel(code.evaluate_code(spec, verbose), "advertising_regression.py", "evaluate")
+
+
+if not features:
+    st.warning(t("regression.no_features"), icon="☝️")
+else:
+    # ----------------------------------------------------------------------- 2. split and tf.data
+    st.header(t("regression.s2_header"), divider="gray")
+    st.markdown(t("regression.s2_text"))
+    c1, c2, c3 = st.columns(3, gap="large")
+    test_size = ui.control(C["test"], c1)
+    val_size = ui.control(C["val"], c2)
+    seed = ui.control(C["seed"], c3)
+    c1, c2, _ = st.columns(3, gap="large")
+    batch_size = ui.control(C["batch"], c1)
+    buffer = ui.control(C["buffer"], c2, format_func=lambda b: t("regression.buffer_none") if b == 1 else str(b))
+    split_spec = lab.SplitSpec(features, round(test_size, 2), round(val_size, 2), int(seed), batch_size, buffer)
+    parts = lab.split(split_spec)
+
+    m = st.columns(4)
+    m[0].metric(t("regression.m_train_rows"), len(parts.y_train))
+    m[1].metric(t("regression.m_val_rows"), len(parts.y_val))
+    m[2].metric(t("regression.m_test_rows"), len(parts.y_test))
+    m[3].metric(t("regression.m_batches"), -(-len(parts.y_train) // batch_size))
+    if buffer < len(parts.y_train):
+        st.caption(t("regression.buffer_small", buffer=buffer, n=len(parts.y_train)))
+
+    demo = batch_demo(split_spec)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        bold("regression.first_batch", n=len(demo.y_pairs))
+        st.dataframe(lab.batch_frame(demo.x_pairs, demo.y_pairs, features), hide_index=True, width="stretch",
+                     height=250)
+    with right:
+        st.markdown(t("regression.first_batch_text", x=f"({len(demo.y_pairs)}, {len(features)})",
+                      y=f"({len(demo.y_pairs)},)"))
+
+    st.subheader(t("regression.pitfall_header"))
+    st.markdown(t("regression.pitfall_text"))
+    together, apart = st.columns(2, gap="large")
+    with together:
+        bold("regression.together")
+        st.metric(t("regression.m_broken"), t("regression.broken_of", k=demo.broken_pairs, n=len(demo.y_pairs)))
+        show_pairs(demo, features, apart=False)
+    with apart:
+        bold("regression.apart")
+        st.metric(t("regression.m_broken"), t("regression.broken_of", k=demo.broken_apart, n=len(demo.y_apart)))
+        show_pairs(demo, features, apart=True)
+    if demo.broken_apart == 0:
+        st.info(t("regression.pitfall_no_shuffle"), icon="ℹ️")
+    else:
+        st.caption(t("regression.pitfall_seed_note"))
+    ui.code_panel(code.dataset_code(split_spec), "advertising_tf_data.py", "tfdata")
+
+    model_sections(split_spec, features)
 
     # ----------------------------------------------------------------------- recap
     st.header(t("regression.recap_header"), divider="gray")

@@ -7,7 +7,8 @@ import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import ui
-from lib.core.i18n import t
+from lib.core.device import shown_label
+from lib.core.i18n import current_language, t
 from lib.core.numbers import fmt
 from lib.lessons.saving import code, files, lab, models
 from lib.lessons.saving import figures as figs
@@ -73,7 +74,7 @@ except ValueError as error:
 names = list(split.class_names) if split.fallback else [t(f"saving.class_{i}") for i in range(10)]
 
 with result_col:
-    run = ui.train(spec, run=lab.train_and_save)
+    run, trained_now = ui.train_timed(spec, run=lab.train_and_save)
     ui.run_notices(run)
     final = run.final
     m = st.columns(2) + st.columns(2)  # two by two: four side by side would not fit the column
@@ -87,8 +88,10 @@ with result_col:
     st.download_button(t("saving.download", name=lab.FILENAMES["keras"]), run.keras_bytes,
                        file_name=lab.FILENAMES["keras"], mime="application/zip", icon="💾", on_click="ignore",
                        key="dl_model")
-    st.caption(t("saving.train_caption", train=f"{run.seconds:.1f}", save=f"{run.save_seconds:.1f}",
-                 device=run.device, n_train=f"{len(split.y_train):,}", n_val=f"{len(split.y_val):,}"))
+    st.caption(t("saving.train_caption" if trained_now else "saving.train_caption_earlier",
+                 train=f"{run.seconds:.1f}", save=f"{run.save_seconds:.1f}",
+                 device=shown_label(run.device, current_language()), n_train=f"{len(split.y_train):,}",
+                 n_val=f"{len(split.y_val):,}"))
 ui.code_panel(code.train_code(spec, split.fallback), "save_model.py", "train")
 
 # --------------------------------------------------------------------------- 2. inside the file
@@ -195,7 +198,9 @@ st.markdown(t("saving.s4_text", mb=files.MAX_UPLOAD_MB))
 lab.prepare_uploads()  # the worker that loads uploads starts warming now, so the first upload does not wait
 up_col, sample_col = st.columns([3, 2], gap="large")
 uploaded = up_col.file_uploader(t("saving.lbl_upload", mb=files.MAX_UPLOAD_MB), key="sv_upload",
+                                help=t("saving.upload_help", mb=files.MAX_UPLOAD_MB),
                                 max_upload_size=files.MAX_UPLOAD_MB)
+up_col.caption(t("saving.upload_caption", mb=files.MAX_UPLOAD_MB))
 sample = ui.control(C["sv_sample"], sample_col)
 sample_col.caption(t("saving.sample_help"))
 
@@ -254,3 +259,7 @@ if source is not None:
 else:
     st.info(t("saving.upload_hint"), icon="⬆️")
 ui.code_panel(code.upload_code(), "load_safely.py", "upload")
+
+# --------------------------------------------------------------------------- recap
+st.header(t("saving.recap_header"), divider="gray")
+st.markdown(t("saving.recap"))

@@ -204,7 +204,7 @@ st.caption(t("training.s3_fig_caption") + (" " + t("training.s3_grouped", group=
 st.subheader(t("training.s3_fit_header"))
 st.markdown(t("training.s3_fit_text"))
 if bspec.runnable:
-    run = ui.train(bspec, run=lab.run_batches)
+    run, trained_now = ui.train_timed(bspec, run=lab.run_batches)
     ui.run_notices(run)
     if run.iterations == bspec.total:
         st.success(t("training.s3_fit_match", iterations=run.iterations, per_epoch=bspec.per_epoch,
@@ -215,7 +215,7 @@ if bspec.runnable:
     m[0].metric(t("training.m_fit_iters"), run.iterations, border=True)
     m[1].metric(t("training.m_fit_loss"), fmt(run.loss[-1], 4), border=True)
     m[2].metric(t("training.m_fit_acc"), fmt(run.accuracy[-1], 3), border=True)
-    m[3].metric(t("training.m_fit_time"), f"{run.seconds:.2f} s", border=True)
+    ui.run_time_metric(m[3], t("training.m_fit_time"), f"{run.seconds:.2f} s", trained_now)
     st.plotly_chart(figs.fit_history_figure(run.iterations_after_epoch, run.loss, {
         "x": t("training.fig_fit_x"), "y": t("training.fig_fit_y"), "trace": t("training.fig_fit_trace"),
         "epoch": t("training.fig_fit_epoch")}), key="fit_history")
@@ -251,6 +251,7 @@ curve_w, curve_loss = curve_for(*lab.W0_RANGE)
 st.plotly_chart(figs.descent_figure(curve_w, curve_loss, descent.path_w, descent.path_loss, {
     "curve": t("training.fig_curve"), "path": t("training.fig_path"), "end": t("training.fig_end"),
     "w": t("training.fig_w"), "loss": t("training.fig_loss"), "step": t("training.fig_step"),
+    "loss_log": t("training.fig_loss_log"),
     "escaped": t("training.fig_escaped")}, escaped=descent.nonfinite_at is not None), key="descent")
 st.caption(t("training.s4_caption"))
 if descent.nonfinite_at is not None:

@@ -2,11 +2,16 @@
 
 GPU memory growth must be set before TensorFlow touches a GPU, so this module is
 imported by the engine before anything builds a tensor.
+
+A device's ``label`` is a record, the same in every process and language ("CPU (2 cores)",
+"NVIDIA A100 (GPU × 1)"): results carry it from the worker that trained them. What a learner
+reads is ``shown_label(label, lang)`` (or ``DEVICE.label_in(lang)``), in the catalogue's words.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep server logs readable
@@ -18,8 +23,27 @@ import tensorflow as tf  # noqa: E402
 class DeviceInfo:
     kind: str  # "GPU" or "CPU"
     name: str  # tf device string, e.g. "/GPU:0"
-    label: str  # what a learner reads, e.g. "NVIDIA A100 (GPU)"
+    label: str  # the record, e.g. "NVIDIA A100 (GPU × 1)" or "CPU (2 cores)"; learners read label_in(lang)
     count: int  # GPUs found (0 on CPU)
+
+    def label_in(self, lang: str) -> str:
+        """This device as a learner reads it in ``lang``."""
+        return shown_label(self.label, lang)
+
+
+_CPU_LABEL = re.compile(r"CPU \((\d+) cores\)")
+
+
+def shown_label(label: str, lang: str) -> str:
+    """A device label (this server's, or one a result carries) in the learner's language.
+
+    A CPU's label is said in the catalogue's words (``common.device_cpu``); a GPU's model
+    name and count read the same in every language, and any other label is shown as it is.
+    """
+    from lib.core.i18n import translate
+
+    match = _CPU_LABEL.fullmatch(label)
+    return translate(lang, "common.device_cpu", cores=int(match[1])) if match else label
 
 
 def _enable_memory_growth(gpus: list) -> None:

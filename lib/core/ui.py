@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import string
+import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,25 @@ def link_param(key: str, text: str | None) -> None:
     keep(key, text)
 
 
+# --------------------------------------------------------------------------- trained now, or earlier
+
+
+def train_timed(spec: Any, run: Callable[..., Any] | None = None,
+                seconds: Callable[[Any], float] = lambda result: result.seconds) -> tuple[Any, bool]:
+    """``train(spec, run)`` and whether this call trained it: a result from the cache or the store
+    comes back at once, a run trained now makes the page wait at least its own training time
+    (``seconds(result)``). A run another learner is training at this moment counts as earlier."""
+    started = time.monotonic()
+    result = train(spec, run=run)
+    return result, time.monotonic() - started >= seconds(result)
+
+
+def run_time_metric(container: Any, label: str, value: str, trained_now: bool, border: bool = True) -> None:
+    """A run's training time, saying honestly whether it ran now or the result was computed earlier."""
+    container.metric(label, value, border=border, delta=t("common.ran_now" if trained_now else "common.ran_earlier"),
+                     delta_color="off", delta_arrow="off", help=None if trained_now else t("common.ran_earlier_help"))
+
+
 # --------------------------------------------------------------------------- errors
 
 
@@ -176,7 +196,7 @@ def device_box() -> None:
 
     from lib.core.device import DEVICE
 
-    st.sidebar.caption(f"**{t('common.device')}:** {DEVICE.label}  \n"
+    st.sidebar.caption(f"**{t('common.device')}:** {DEVICE.label_in(i18n.current_language())}  \n"
                        + t("common.versions", tf=tf.__version__, keras=keras.__version__))
 
 

@@ -33,7 +33,8 @@ def _pair(history: dict, key: str, labels: dict, axes: str = "", legend: bool = 
         values = history.get(name, [])
         traces.append(go.Scatter(x=_epochs(len(values)), y=_finite(values), name=labels[group], mode="lines",
                                  line=dict(color=colour, width=2), legendgroup=group, showlegend=legend,
-                                 xaxis=f"x{axes}", yaxis=f"y{axes}", hovertemplate=f"{name} %{{y:.4f}}<extra></extra>"))
+                                 xaxis=f"x{axes}", yaxis=f"y{axes}",
+                                 hovertemplate=f"{labels.get(name, name)} %{{y:.4f}}<extra></extra>"))
     return traces
 
 

@@ -19,6 +19,10 @@ from lib.core.figure_style import NEG, PALETTE, POS, base
 from lib.lessons.linear.lab import Boundary, boundary
 
 LINE_COLOUR = "#C92A2A"  # the course draws its boundary in red ("-r")
+# Drawing order of the series styles: a dashed comparison line goes on top of the wide main line, which
+# is drawn a little transparent, so two runs that end up close (full batch and mini-batch) both stay
+# visible. The legend keeps the order the page gives.
+_LAYER = {"thin": 0, "main": 1, "dashed": 2}
 REGION_COLOUR = "rgba(232, 89, 12, 0.13)"  # POS, light: "the model says class 1 here"
 
 
@@ -121,6 +125,12 @@ def boundary_figure(inputs: np.ndarray, targets: np.ndarray, w: np.ndarray, b: n
     return fig
 
 
+def _drawing_order(series: Sequence[tuple[str, Sequence[float], str]]) -> list[tuple[int, tuple]]:
+    """(legend rank, series) in drawing order: thin lines first, then the main line, dashed ones on top."""
+    ranked = [(1000 + i, s) for i, s in enumerate(series)]
+    return sorted(ranked, key=lambda item: _LAYER.get(item[1][2], 1))
+
+
 def loss_figure(series: Sequence[tuple[str, Sequence[float], str]], labels: dict[str, str],
                 height: int = 340) -> go.Figure:
     """Loss per step; ``series`` is (name, values, style) with style "main", "thin" or "dashed".
@@ -133,15 +143,16 @@ def loss_figure(series: Sequence[tuple[str, Sequence[float], str]], labels: dict
     styles = {
         "main": dict(color=PALETTE[0], width=3),
         "thin": dict(color="#868e96", width=1.5),
-        "dashed": dict(color=PALETTE[1], width=2, dash="dash"),
+        "dashed": dict(color=PALETTE[1], width=2.5, dash="dash"),
     }
     fig = _styled([], height)
     finite: list[float] = []
-    for name, values, style in series:
+    for rank, (name, values, style) in _drawing_order(series):
         values = np.asarray(values, dtype=np.float64)
         finite += [float(v) for v in values if np.isfinite(v) and v > 0]
         fig.add_trace(go.Scatter(x=np.arange(len(values)), y=_finite_or_none(values), mode="lines+markers",
-                                 name=name, line=styles[style], marker=dict(size=4),
+                                 name=name, line=styles[style], marker=dict(size=4), legendrank=rank,
+                                 opacity=0.8 if style == "main" and len(series) > 1 else 1.0,
                                  hovertemplate=labels["x"] + " %{x}: %{y:.4g}<extra>" + name + "</extra>"))
     log = bool(finite) and max(finite) / min(finite) > 100
     fig.update_xaxes(title_text=labels["x"], rangemode="tozero")
@@ -166,10 +177,11 @@ def accuracy_figure(series: Sequence[tuple[str, Sequence[float], str]], labels: 
     """Accuracy on all points (threshold 0.5) for every state. ``labels`` keys: x, y."""
     fig = _styled([], height)
     colours = {"main": PALETTE[2], "dashed": PALETTE[1]}
-    for name, values, style in series:
+    for rank, (name, values, style) in _drawing_order(series):
         fig.add_trace(go.Scatter(x=np.arange(len(values)), y=_finite_or_none(values), mode="lines+markers",
-                                 name=name, marker=dict(size=4),
-                                 line=dict(color=colours.get(style, PALETTE[2]), width=3 if style == "main" else 2,
+                                 name=name, marker=dict(size=4), legendrank=rank,
+                                 opacity=0.8 if style == "main" and len(series) > 1 else 1.0,
+                                 line=dict(color=colours.get(style, PALETTE[2]), width=3 if style == "main" else 2.5,
                                            dash="dash" if style == "dashed" else None),
                                  hovertemplate=labels["x"] + " %{x}: %{y:.4f}<extra>" + name + "</extra>"))
     fig.update_xaxes(title_text=labels["x"], rangemode="tozero")

@@ -61,15 +61,20 @@ ADAPTIVE = ("adagrad", "rmsprop", "adam")
 
 
 # The rules as the page's table writes them (LaTeX; the same in every language).
-RULE_TEX: dict[str, str] = {
-    "sgd": r"w \leftarrow w - \eta\, g",
-    "momentum": r"m \leftarrow \mu\, m - \eta\, g, \quad w \leftarrow w + m",
-    "nesterov": r"m \leftarrow \mu\, m - \eta\, g, \quad w \leftarrow w + \mu\, m - \eta\, g",
-    "adagrad": r"G \leftarrow G + g^2, \quad w \leftarrow w - \frac{\eta}{\sqrt{G + \epsilon}}\, g",
-    "rmsprop": r"v \leftarrow \rho\, v + (1 - \rho)\, g^2, \quad w \leftarrow w - \frac{\eta}{\sqrt{v + \epsilon}}\, g",
-    "adam": r"m \leftarrow \beta_1 m + (1 - \beta_1) g, \;\; v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \;\; "
-            r"w \leftarrow w - \eta_t \frac{m}{\sqrt{v} + \epsilon}",
+# One step of each optimizer, one LaTeX statement at a time. The page joins them with STATEMENT_BREAK: each
+# statement is a group, which KaTeX never breaks, so a narrow table cell wraps between statements only.
+RULE_STATEMENTS: dict[str, tuple[str, ...]] = {
+    "sgd": (r"w \leftarrow w - \eta\, g",),
+    "momentum": (r"m \leftarrow \mu\, m - \eta\, g", r"w \leftarrow w + m"),
+    "nesterov": (r"m \leftarrow \mu\, m - \eta\, g", r"w \leftarrow w + \mu\, m - \eta\, g"),
+    "adagrad": (r"G \leftarrow G + g^2", r"w \leftarrow w - \frac{\eta}{\sqrt{G + \epsilon}}\, g"),
+    "rmsprop": (r"v \leftarrow \rho\, v + (1 - \rho)\, g^2", r"w \leftarrow w - \frac{\eta}{\sqrt{v + \epsilon}}\, g"),
+    "adam": (r"m \leftarrow \beta_1 m + (1 - \beta_1) g", r"v \leftarrow \beta_2 v + (1 - \beta_2) g^2",
+             r"w \leftarrow w - \eta_t \frac{m}{\sqrt{v} + \epsilon}"),
 }
+STATEMENT_BREAK = r",\allowbreak\;\; "
+RULE_TEX: dict[str, str] = {name: STATEMENT_BREAK.join(f"{{{s}}}" for s in statements)
+                            for name, statements in RULE_STATEMENTS.items()}
 
 
 def optimizer_spec(name: str, learning_rate: float | None = None, momentum: float = DEFAULT_MOMENTUM) -> OptimizerSpec:

@@ -24,17 +24,19 @@ def feature_scatter(frame: pd.DataFrame, features: Sequence[str], selected: Sequ
                     correlations: Mapping[str, float], labels: Mapping[str, str], height: int = 330) -> go.Figure:
     """One panel per feature against the target; features left out of X are greyed.
 
-    ``labels`` keys: y (target axis title), x (budget axis title).
+    ``labels`` keys: y (target axis title), x (budget axis title); a column's own name (``"radio"``)
+    names it on the figure where given (the learner's language), else the column name is shown.
     """
-    titles = [f"{name}  (r = {correlations[name]:.2f})" for name in features]
+    shown = {name: labels.get(name, name) for name in (*features, target)}
+    titles = [f"{shown[name]}  (r = {correlations[name]:.2f})" for name in features]
     fig = make_subplots(rows=1, cols=len(features), shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=titles)
     for col, name in enumerate(features, start=1):
         used = name in selected
         fig.add_trace(go.Scatter(
-            x=frame[name], y=frame[target], mode="markers", name=name, showlegend=False,
+            x=frame[name], y=frame[target], mode="markers", name=shown[name], showlegend=False,
             marker=dict(size=6, color=PALETTE[col + 1] if used else MUTED, opacity=0.75 if used else 0.35),
-            hovertemplate=f"{name} = %{{x}}<br>{target} = %{{y}}<extra></extra>",
+            hovertemplate=f"{shown[name]} = %{{x}}<br>{shown[target]} = %{{y}}<extra></extra>",
         ), row=1, col=col)
         fig.update_xaxes(title_text=labels["x"], row=1, col=col)
     fig.update_yaxes(title_text=labels["y"], row=1, col=1)
@@ -60,7 +62,7 @@ def loss_figure(history: Mapping[str, Sequence[float]], labels: Mapping[str, str
         mode = "lines+markers" if len(values) < 30 else "lines"
         fig.add_trace(go.Scatter(x=epochs, y=_finite_or_none(values), mode=mode,
                                  name=labels[key], line=dict(color=colour, width=2.5, dash=dash),
-                                 hovertemplate="epoch %{x}<br>%{y:.4f}<extra></extra>"))
+                                 hovertemplate=labels["x"] + " %{x}<br>%{y:.4f}<extra></extra>"))
     base(fig, height=height)
     fig.update_xaxes(title_text=labels["x"], rangemode="tozero")
     if log_y:  # one labelled tick per power of ten; the default 2-5 minor labels read like a jumble

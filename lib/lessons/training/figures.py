@@ -166,7 +166,7 @@ def descent_figure(curve_w: np.ndarray, curve_loss: np.ndarray, path_w: np.ndarr
     """Left: L(w) with the ball's path (numbered steps). Right: the loss per step on a log scale.
 
     Points outside the drawn w-range are left out of the left panel (the right one shows
-    them all). ``labels`` keys: curve, path, start, end, w, loss, step, escaped.
+    them all). ``labels`` keys: curve, path, start, end, w, loss, loss_log, step, escaped.
     """
     lo, hi = float(curve_w.min()), float(curve_w.max())
     y_top = float(curve_loss.max()) * 1.08
@@ -195,11 +195,13 @@ def descent_figure(curve_w: np.ndarray, curve_loss: np.ndarray, path_w: np.ndarr
                            font=dict(size=12, color="#c92a2a"), bgcolor="rgba(255,245,245,0.9)", row=1, col=1)
     floor = 1e-12  # a loss of exactly 0 still gets a point on the log axis
     fig.add_trace(go.Scatter(x=steps, y=np.maximum(path_loss, floor), mode="lines+markers", name=labels["loss"],
-                             line=dict(color=POS, width=2), marker=dict(size=6), showlegend=False,
+                             line=dict(color=POS, width=2), marker=dict(size=6), showlegend=False, cliponaxis=False,
                              hovertemplate=labels["step"] + " %{x}<br>L = %{y:.3g}<extra></extra>"), row=1, col=2)
     base(fig, height=height)
     fig.update_xaxes(title_text=labels["w"], range=[lo, hi], row=1, col=1)
     fig.update_yaxes(title_text=labels["loss"], range=[-0.03 * y_top, y_top], row=1, col=1)
-    fig.update_xaxes(title_text=labels["step"], rangemode="tozero", row=1, col=2)
-    fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
+    # Step 0 sits half a step inside the axis, so its marker is drawn whole (rangemode="tozero" cut it in half).
+    fig.update_xaxes(title_text=labels["step"], range=[-0.5, max(len(steps) - 1, 1) + 0.5], row=1, col=2)
+    fig.update_yaxes(type="log", exponentformat="power", title_text=labels.get("loss_log", labels["loss"]),
+                     row=1, col=2)
     return fig

@@ -175,3 +175,17 @@ def test_garbage_in_the_data_set_controls(page, data, key):
     at = page("evaluation", "ko", ev_data=data, ev_epochs="2", **{key: "1e300"})
     assert not at.exception and not at.error
     assert any("1e300" in w.value for w in at.warning)
+
+
+def test_auc_gap_says_which_auc_is_higher(page):
+    from lib.core.i18n import translate
+
+    at = page("evaluation", "en", ev_epochs="5", ev_nthr="3")  # 3 thresholds: a large gap
+    assert not at.exception
+    table = at.table[0].value
+    rows = dict(zip(table.iloc[:, 0], zip(table.iloc[:, 1], table.iloc[:, 2], strict=True), strict=True))
+    keras_auc, sk_auc = (float(v) for v in rows["AUC / roc_auc_score"])
+    key = "s6_auc_keras_higher" if keras_auc > sk_auc else "s6_auc_sklearn_higher"
+    lead = translate("en", f"evaluation.{key}", gap="0").split(",")[0].strip("*")  # "Keras's AUC is higher …"
+    shown = texts(at)
+    assert lead in shown and "differ by" not in shown

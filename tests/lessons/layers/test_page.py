@@ -92,7 +92,7 @@ def test_multi_output_history_has_one_loss_per_output(page):
     at = page("layers", fn_train="true", fn_samples="64", fn_epochs="1")
     assert not at.exception
     for name in ("age_loss", "income_loss", "gender_loss", "loss"):
-        assert any(m.label == name for m in at.metric), name
+        assert any(m.label == f"`{name}`" for m in at.metric), name  # history keys, shown as code
     shown = texts(at)
     assert "`age_loss`" in shown and "`income_loss`" in shown and "`gender_loss`" in shown
     assert len(at.get("plotly_chart")) == 5  # + the two training histories

@@ -363,3 +363,13 @@ def test_figures_carry_every_optimizer():
                                                    {"title": "v", "values": results["adam"].states["velocity"],
                                                     "log": True}], {"step": "s", "x": "x", "y": "y"})
     assert len(inside.data) == 4
+
+
+def test_update_rules_wrap_only_between_statements():
+    for name, tex in lab.RULE_TEX.items():
+        parts = tex.split(lab.STATEMENT_BREAK)
+        assert len(parts) == len(lab.RULE_STATEMENTS[name])
+        for part in parts:  # one group per statement: KaTeX cannot break inside it
+            assert part.startswith("{") and part.endswith("}") and part.count("{") == part.count("}")
+            assert part[1:-1].count(r"\leftarrow") == 1
+    assert len(lab.RULE_STATEMENTS["adam"]) == 3
