@@ -6,6 +6,7 @@ values that run computed with (``lib.core.widgets``).
 """
 
 from importlib import import_module
+from pathlib import Path
 
 import streamlit as st
 
@@ -18,6 +19,9 @@ ui.init_language()
 st.set_page_config(page_title=t("common.app_title"))
 warm.start_server_warming()  # once per server process: workers start, default runs fill the result store
 
+st.html(Path(__file__).parent / "lib/core/assets/course.css")  # what the theme cannot say; takes no space
+
+# A plain list, no section: Streamlit draws a section's header as a <div> inside the <ul> of links.
 # The first lesson is the default page, which Streamlit serves at the root ("/") whatever its url_path;
 # its own address ("/home") is a hidden page that sends the learner to the root with the same link.
 pages = [
@@ -27,7 +31,7 @@ pages = [
 ]
 first_alias = st.Page(LESSONS[0].path, title=t(LESSONS[0].title_key), icon=LESSONS[0].icon,
                       url_path=LESSONS[0].slug, visibility="hidden")
-page = st.navigation({t("common.nav_course"): [*pages, first_alias]})
+page = st.navigation([*pages, first_alias])
 if page is first_alias:
     st.switch_page(pages[0], query_params=[(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
 

@@ -35,11 +35,8 @@ controls, plot = st.columns([1, 2], gap="large")
 with controls.container(border=True):
     n = ui.control(C["samples"])
     st.caption(t("linear.n_caption", n=n, total=2 * n))
-    c1, c2 = st.columns(2)
-    neg_x = ui.control(C["neg_x"], c1)
-    neg_y = ui.control(C["neg_y"], c2)
-    pos_x = ui.control(C["pos_x"], c1)
-    pos_y = ui.control(C["pos_y"], c2)
+    neg_x, neg_y = ui.control_row(C, "neg_x", "neg_y", gap="small")  # row by row: Tab goes across, as one reads
+    pos_x, pos_y = ui.control_row(C, "pos_x", "pos_y", gap="small")
     corr = ui.control(C["corr"])
     seed = ui.control(C["rng"])
 try:

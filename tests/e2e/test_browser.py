@@ -1,12 +1,15 @@
 """End to end: `streamlit run` + Debian's Chromium driven by Playwright.
 
-Every lesson in both languages: no exception box, one slider moved with the
-keyboard changes the page and the URL, and the URL reopens the same state.
-Screenshots land in tests/e2e/screenshots/ for a person to look at.
+Every lesson in both languages: no exception box, no serious or critical axe-core
+finding (English in the light theme, Korean in the dark one, as a system setting picks
+them), one slider moved with the keyboard changes the page and the URL, and the URL
+reopens the same state. Screenshots land in tests/e2e/screenshots/ for a person to look
+at, Korean also 420 px wide, as on a phone.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -27,6 +30,10 @@ SHOTS = ROOT / "tests" / "e2e" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SHARE_CHECKED = {"home", "linear", "optimizers", "evaluation"}  # pages whose share link is reopened
+# axe-core, installed by the README's test command (npm install ... --prefix ~/.cache/dl-course/npm axe-core@4.14.1).
+AXE_JS = Path(os.environ.get("AXE_CORE_JS") or Path.home() / ".cache/dl-course/npm/node_modules/axe-core/axe.min.js")
+AXE_VERSION = "4.14."
+PHONE = {"width": 420, "height": 900}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -84,10 +91,13 @@ def browser():
 
 
 def _settle(page, timeout: float = 90_000) -> None:
-    """Wait until the script has run and the page stopped changing."""
+    """Wait until the script has run, the page stopped changing and the course's CSS is in effect."""
     page.wait_for_selector(READY, timeout=timeout)
     page.wait_for_timeout(400)  # a rerun triggered by the last event may start late
     page.wait_for_selector(READY, timeout=timeout)
+    # lib/core/assets/course.css comes in an st.html, which Streamlit may draw after the rest of the page.
+    page.wait_for_function("() => getComputedStyle(document.documentElement).getPropertyValue('--course-css')"
+                           ".trim() === 'loaded'", timeout=timeout)
 
 
 def _shoot(page, name: str) -> None:
@@ -105,6 +115,27 @@ def _shoot(page, name: str) -> None:
 
 def _main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def _axe_script() -> str:
+    """Path of axe.min.js; the test fails (never skips) without it."""
+    package = AXE_JS.parent / "package.json"
+    if not AXE_JS.is_file() or not package.is_file():
+        pytest.fail(f"axe-core not found at {AXE_JS}: run the README's test command, or "
+                    "npm install --no-save --prefix ~/.cache/dl-course/npm axe-core@4.14.1 (or set AXE_CORE_JS)")
+    version = json.loads(package.read_text())["version"]
+    if not version.startswith(AXE_VERSION):
+        pytest.fail(f"axe-core {version} at {AXE_JS}; the tests expect {AXE_VERSION}x (see the README's test command)")
+    return str(AXE_JS)
+
+
+def _axe_serious(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as shown, one line per element."""
+    page.add_script_tag(path=_axe_script())
+    found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+        .filter(v => v.impact === "serious" || v.impact === "critical")
+        .flatMap(v => v.nodes.map(n => `${v.id} (${v.impact}): ${n.target.join(" ")}: ${n.failureSummary}`))""")
+    return [" ".join(line.split())[:400] for line in found]
 
 
 def test_deep_link_on_a_fresh_server(server, browser):
@@ -127,7 +158,10 @@ def test_deep_link_on_a_fresh_server(server, browser):
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.slug for lesson in LESSONS])
 def test_lesson_in_browser(server, browser, lesson, lang):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    _axe_script()  # before the page loads: a missing axe-core fails at once
+    # The system's colour scheme picks Streamlit's theme: English in the light one, Korean in the dark one.
+    scheme = "light" if lang == "en" else "dark"
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US", color_scheme=scheme)
     # Streamlit scrolls inside its own container, so a tall window is what shows the whole page.
     context.set_default_timeout(60_000)
     page = context.new_page()
@@ -136,8 +170,22 @@ def test_lesson_in_browser(server, browser, lesson, lang):
         _settle(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator("h1").first.inner_text().strip()
+        background = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]'))"
+                                   ".backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)")
+        assert (sum(background) > 600) == (scheme == "light"), f"{scheme} scheme, app background {background}"
+        findings = _axe_serious(page)
+        assert not findings, f"axe-core, {lesson.slug} ({lang}, {scheme} theme):\n" + "\n".join(findings)
         _shoot(page, f"{lesson.slug}-{lang}")
         if lang != "en":
+            # As on a phone: nothing wider than the screen, Plotly's toolbar hidden until a pointer is over a chart.
+            page.set_viewport_size(PHONE)
+            page.wait_for_timeout(500)  # charts follow the new width
+            wide = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollWidth")
+            assert wide <= PHONE["width"], f"{lesson.slug}: the page is {wide} px wide on a {PHONE['width']} px screen"
+            shown = page.evaluate("() => [...document.querySelectorAll('.modebar-container')]"
+                                  ".filter(e => getComputedStyle(e).display !== 'none').length")
+            assert shown == 0, "Plotly's toolbar is shown without a pointer over its chart"
+            _shoot(page, f"{lesson.slug}-{lang}-phone")
             return  # the interaction below is the same in every language; once is enough
 
         # Move the first slider one step with the keyboard, like a learner would.
@@ -177,6 +225,31 @@ def test_lesson_in_browser(server, browser, lesson, lang):
         assert page.url.split("?")[1] == f"lang={lang}"
         assert handle.input_value() != moved_value
         _shoot(page, f"{lesson.slug}-{lang}-reset")
+    finally:
+        context.close()
+
+
+def test_tab_reaches_the_learning_rate(server, browser):
+    """Keyboard: from the linear lesson's first control, Tab reaches the learning rate (section 2) in
+    at most 12 presses: controls go across their rows, and charts' toolbars are no tab stops."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/linear?lang=en")
+        _settle(page)
+        page.locator('.st-key-samples input[type="range"]').focus()
+        path = []
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            key, tag, name = page.evaluate("""() => { const e = document.activeElement;
+                const box = e.closest('[class*="st-key-"]');
+                const key = box ? [...box.classList].find(c => c.startsWith("st-key-")).slice(7) : "";
+                return [key, e.tagName, e.getAttribute("aria-label") || e.innerText.trim().slice(0, 30)]; }""")
+            path.append(f"{key or tag}: {name}")
+            if key == "lr" and tag == "INPUT":
+                break
+        else:
+            pytest.fail("Tab did not reach the learning rate in 12 presses: " + " > ".join(path))
     finally:
         context.close()
 
