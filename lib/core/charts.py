@@ -9,9 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.core.figure_style import PALETTE, base
+from lib.core.figure_style import GRID, PALETTE, base
 
-GRID = "#eee"
 TRAIN, VAL = PALETTE[1], PALETTE[0]
 
 

@@ -76,4 +76,8 @@ def require_entry_point() -> None:
 
     if getattr(PagesManager, "uses_pages_directory", None):
         PagesManager.uses_pages_directory = False
+    # Another session may have switched the mode off after this run began (two links opened at once as
+    # a fresh server's first requests): this run still lacks the entry point, so restart it anyway, once.
+    if not st.session_state.get("_entry_restarted"):
+        st.session_state["_entry_restarted"] = True
         st.rerun()

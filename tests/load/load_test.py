@@ -24,6 +24,7 @@ import asyncio
 import json
 import math
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -305,6 +306,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a terminated test still stops its server (finally)
     if not Path(CHROMIUM).exists():
         sys.exit(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
     print(f"load average at start: {load()} ({os.cpu_count()} CPUs)", flush=True)

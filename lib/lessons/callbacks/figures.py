@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lib.core.figure_style import PALETTE, base
+from lib.core.figure_style import GRID, LABEL_BG, PALETTE, base
 
 TRAIN, VAL = PALETTE[1], PALETTE[0]
 GOOD, BAD, MUTED = "#2B8A3E", "#C92A2A", "#868E96"
@@ -83,7 +83,7 @@ def curves_figure(history: dict, labels: dict, best: int | None = None, stop: in
             if epoch is not None:
                 shapes.append(_vline(epoch, colour, axes))
                 notes.append(_note(epoch, 1.0, f"{labels[key]} {epoch}", colour, axes, yanchor="top",
-                                   xanchor="left" if key == "stop" else "right", bgcolor="rgba(255,255,255,0.7)"))
+                                   xanchor="left" if key == "stop" else "right", bgcolor=LABEL_BG))
     if warmup > 0:
         notes.append(_note((warmup + 1) / 2, 1.0, labels["warmup"], MUTED, "", yanchor="bottom"))
     if best is not None and stop is not None and stop > best:
@@ -206,6 +206,6 @@ def events_figure(events: Sequence[tuple], lanes: Sequence[str], effect_names: d
     if picked is not None:
         fig.add_vrect(x0=picked - 0.5, x1=picked + 0.5, fillcolor=PALETTE[4], opacity=0.15, line_width=0)
     base(fig, height=height)
-    fig.update_yaxes(categoryorder="array", categoryarray=list(lanes)[::-1], showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(lanes)[::-1], showgrid=True, gridcolor=GRID)
     fig.update_xaxes(title_text=labels["epoch"])
     return fig

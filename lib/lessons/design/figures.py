@@ -10,9 +10,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lib.core.charts import history_figure, image_grid  # noqa: F401  (drawn by the design page)
-from lib.core.figure_style import PALETTE, base
+from lib.core.figure_style import GRID, NEUTRAL, PALETTE, base
 
-GRID = "#eee"
 ACT_COLOURS = {"sigmoid": PALETTE[1], "relu": PALETTE[0]}
 TRAIN, VAL = PALETTE[1], PALETTE[0]
 
@@ -50,8 +49,8 @@ def seeds_figure(val_acc: Mapping[str, Sequence[float]], labels: Mapping[str, st
         std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
         fig.add_trace(go.Scatter(
             x=[i + 0.3], y=[mean], mode="markers", showlegend=False, name=labels["mean"],
-            marker=dict(symbol="diamond", size=13, color="#222"),
-            error_y=dict(type="data", array=[std], color="#222", thickness=2, width=8),
+            marker=dict(symbol="diamond", size=13, color=NEUTRAL),
+            error_y=dict(type="data", array=[std], color=NEUTRAL, thickness=2, width=8),
             hovertemplate=f"{labels['mean']}: %{{y:.4f}}<extra></extra>"))
     base(fig, None, height=340)
     fig.update_xaxes(tickvals=list(range(len(val_acc))), ticktext=[labels[a] for a in val_acc],

@@ -8,9 +8,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.core.figure_style import NEG, PALETTE, POS, base
+from lib.core.figure_style import GRID, LABEL_BG, NEG, NEUTRAL, PALETTE, POS, base
 
-GRID = "#eee"
 CHANCE = "#868E96"
 MODEL_A, MODEL_B = "#C2255C", "#1C7ED6"
 PIN_COLOURS = ("#2B8A3E", "#AE3EC9", "#F08C00", "#0B7285", "#5C940D", "#495057")
@@ -72,7 +71,7 @@ def _threshold_line(threshold: float, text: str) -> dict:
         shapes=[dict(type="rect", xref="x", yref="paper", x0=threshold, x1=1.0, y0=0, y1=1, fillcolor=POS,
                      opacity=0.07, line_width=0, layer="below"),
                 dict(type="line", xref="x", yref="paper", x0=threshold, x1=threshold, y0=0, y1=1,
-                     line=dict(color="#212529", width=2, dash="dash"))],
+                     line=dict(color=NEUTRAL, width=2, dash="dash"))],
         annotations=[dict(x=threshold, y=1.0, xref="x", yref="paper", text=text, showarrow=False,
                           yanchor="bottom", font=dict(size=12))],
     )
@@ -125,7 +124,7 @@ def _marker(point: tuple[float, float] | None, name: str) -> list[go.Scatter]:
     if point is None:
         return []
     return [go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name=name,
-                       marker=dict(size=13, color="#212529", symbol="circle-open", line=dict(width=3)))]
+                       marker=dict(size=13, color=NEUTRAL, symbol="circle-open", line=dict(width=3)))]
 
 
 _FILL = "rgba(194,37,92,0.10)"
@@ -144,7 +143,7 @@ def roc_figure(runs: Sequence[dict], point: tuple[float, float] | None, labels: 
             hovertemplate="FPR %{x:.3f}<br>TPR %{y:.3f}<extra>" + run["name"] + "</extra>"))
     return go.Figure(data=data + _marker(point, labels["point"]), layout=_layout(
         labels.get("title"), 430, legend=dict(orientation="v", yanchor="bottom", y=0.02, x=0.98, xanchor="right",
-                                              bgcolor="rgba(255,255,255,0.85)"),
+                                              bgcolor=LABEL_BG),
         **_square_axes(labels["x"], labels["y"])))
 
 
@@ -173,7 +172,7 @@ def sweep_figure(shares: np.ndarray, auc: np.ndarray, ap: np.ndarray, labels: di
         go.Scatter(x=pct, y=ap, mode="lines+markers", name=labels["ap"], line=dict(color=PALETTE[4])),
         go.Scatter(x=pct, y=shares, mode="lines", name=labels["chance"], line=dict(color=CHANCE, dash="dot")),
         go.Scatter(x=[pct[0], pct[0]], y=[auc[0], ap[0]], mode="markers", name=labels["now"],
-                   marker=dict(size=12, color="#212529", symbol="circle-open", line=dict(width=2.5))),
+                   marker=dict(size=12, color=NEUTRAL, symbol="circle-open", line=dict(width=2.5))),
     ]
     ticks = [v for v in (50, 20, 10, 5, 2, 1, 0.5) if pct.min() * 0.95 <= v <= pct.max() * 1.05]
     return go.Figure(data=data, layout=_layout(
@@ -197,7 +196,7 @@ def keras_roc_figure(fpr: np.ndarray, tpr: np.ndarray, keras_fpr: np.ndarray, ke
     ]
     return go.Figure(data=data, layout=_layout(
         labels.get("title"), 380, legend=dict(orientation="v", yanchor="bottom", y=0.02, x=0.98, xanchor="right",
-                                              bgcolor="rgba(255,255,255,0.85)"),
+                                              bgcolor=LABEL_BG),
         **_square_axes(labels["x"], labels["y"])))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from lib.core.figure_style import PALETTE, base
+from lib.core.figure_style import GRID, PALETTE, base
 
 # (date, library lane, i18n key of the event); dates as the course gives them.
 EVENTS: tuple[tuple[str, str, str], ...] = (
@@ -46,5 +46,5 @@ def timeline(labels: Sequence[str], title: str | None = None) -> go.Figure:
         )
     base(fig, title, height=90 + 34 * len(rows))
     fig.update_xaxes(range=["2006-01-01", "2025-12-31"], dtick="M24", tickformat="%Y", showgrid=True)
-    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], showgrid=True, gridcolor=GRID)
     return fig

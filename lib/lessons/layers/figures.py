@@ -88,7 +88,7 @@ def shape_figure(batch: int, features: int, units: int, labels: Mapping[str, str
                            yanchor="bottom", font=dict(size=13, color=colour))
         shape = f"({cols},)" if key == "b" else f"({rows}, {cols})"
         fig.add_annotation(x=left + width / 2, y=top - height - 0.12, text=shape, showarrow=False,
-                           yanchor="top", font=dict(size=12, color="#333"))
+                           yanchor="top", font=dict(size=12))
         left += width
         if i < len(symbols):
             fig.add_annotation(x=left + gap / 2, y=tallest / 2, text=f"<b>{symbols[i]}</b>", showarrow=False,

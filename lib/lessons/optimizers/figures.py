@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.core.figure_style import PALETTE, base
+from lib.core.figure_style import GRID, PALETTE, base
 
 # One colour per optimizer, the same in every figure of the page.
 COLOURS = {
@@ -23,7 +23,6 @@ COLOURS = {
 RATE_COLOURS = ("#868e96", PALETTE[2], PALETTE[6])
 COORD_COLOURS = (PALETTE[1], PALETTE[0])  # x, y
 LOSS_FLOOR = 1e-12  # an exact 0 drawn on a log axis
-GRID = "#eee"
 SURFACE_SCALE = [[0.0, "#fbfcfd"], [0.4, "#e3eaf2"], [0.75, "#c3d0de"], [1.0, "#9fb1c5"]]
 
 

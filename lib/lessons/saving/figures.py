@@ -9,12 +9,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lib.core import charts
-from lib.core.figure_style import PALETTE, base
+from lib.core.figure_style import GRID, PALETTE, base
 
 if TYPE_CHECKING:  # the figures need no Keras at import
     from lib.lessons.saving.models import Graph
 
-GRID = "#eee"
 TRAIN, VAL = PALETTE[1], PALETTE[0]
 RIGHT, WRONG = "#2B8A3E", "#C92A2A"
 KIND_COLOURS = {"InputLayer": "#E7F5FF", "Dense": "#FFF4E6", "Dropout": "#F3F0FF", "Flatten": "#EBFBEE"}

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.core.figure_style import NEG, PALETTE, POS, base
+from lib.core.figure_style import NEG, NEUTRAL, PALETTE, POS, base
 
 POSITIVE, NEGATIVE = NEG, POS  # blue for a positive number, orange for a negative one
 GRID = "#eee"
@@ -73,7 +73,7 @@ def network_figure(edge_text: dict[str, str], edge_values: dict[str, float], nod
     for n, note in node_notes.items():
         x, y = NODES[n]
         notes.append(dict(x=x, y=y - 0.36 if y <= 0 else y + 0.36, text=note, showarrow=False,
-                          font=dict(size=12, color="#495057"), yanchor="top" if y <= 0 else "bottom"))
+                          font=dict(size=12, color=NEUTRAL), yanchor="top" if y <= 0 else "bottom"))
     # The loss: the output compared with the target.
     notes.append(dict(x=2.75, y=0.0, text=loss_text, showarrow=False, align="left", font=dict(size=13, color="#212529"),
                       bgcolor="#f8f9fa", bordercolor="#adb5bd", borderwidth=1, borderpad=6))
@@ -132,7 +132,7 @@ def batches_figure(n: int, batch_size: int, epochs: int, labels: dict[str, str],
             ))
     if epochs > rows:
         fig.add_annotation(x=1, y=1.02, xref="paper", yref="paper", showarrow=False, xanchor="right", yanchor="bottom",
-                           text=labels["more"].format(count=epochs - rows), font=dict(size=12, color="#495057"))
+                           text=labels["more"].format(count=epochs - rows), font=dict(size=12, color=NEUTRAL))
     base(fig, height=height or 110 + 52 * rows)
     fig.update_layout(barmode="overlay", bargap=0.25)
     fig.update_xaxes(range=[0, n], title_text=labels["x"], showgrid=False)
