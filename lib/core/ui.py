@@ -200,6 +200,13 @@ def device_box() -> None:
                        + t("common.versions", tf=tf.__version__, keras=keras.__version__))
 
 
+def chart_summary(text: str, where: Any = None) -> None:
+    """The one sentence under a main chart that says in numbers what it shows
+    (``lib.core.summaries``): what a screen reader reads instead of the picture."""
+    if text:
+        (where or st).caption(text)
+
+
 def run_notices(result: Any) -> None:
     """What a learner must know about a finished run: divergence, a data fallback."""
     if getattr(result, "diverged", False):
