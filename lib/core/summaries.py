@@ -52,7 +52,8 @@ def history_sentence(lang: str, history: Mapping[str, Sequence[float]], names: M
     loss's best epoch and the last validation accuracy when the history has them. ``names`` holds
     the learner-language names of the keys used ("loss", "val_loss", "val_accuracy")."""
     loss = history.get("loss", [])
-    parts = [trend_sentence(lang, names["loss"], loss, translate(lang, "unit.epochs"))]
+    unit = translate(lang, "common.unit.epoch" if len(loss) == 1 else "common.unit.epochs")
+    parts = [trend_sentence(lang, names["loss"], loss, unit)]
     if history.get("val_loss"):
         parts.append(best_sentence(lang, names["val_loss"], history["val_loss"]))
     for key in ("val_accuracy", "accuracy"):

@@ -40,4 +40,7 @@ def test_history_sentence_joins_the_parts(lang: str) -> None:
     text = summaries.history_sentence(lang, history, names)
     for number in ("0.693", "0.214", "0.550", "0.710", "3"):
         assert number in text
+    assert ("over 5 epochs" if lang == "en" else "5 에포크 동안") in text
+    one = summaries.history_sentence(lang, {"loss": [0.5]}, {"loss": "training loss" if lang == "en" else "학습 손실"})
+    assert one == ("Training loss stayed at 0.500 over 1 epoch." if lang == "en" else "학습 손실: 1 에포크 동안 0.500에 머물렀습니다.")
     assert text.count(".") >= 3
