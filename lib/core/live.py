@@ -15,6 +15,7 @@ would be, with a button to train again; nothing is cached for it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import queue
 import threading
@@ -27,6 +28,7 @@ import streamlit as st
 
 from lib.core.i18n import t
 from lib.core.progress import live_chart_spec, live_row
+from lib.core.watchers import publish, watching
 from lib.core.workers import JobCancelled
 
 # Results kept for everyone, least recently used first out. A Fashion-MNIST result weighs
@@ -129,7 +131,8 @@ def prefetch(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = 
     """
     from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-    if run_key(spec, run, extra_key) in st.session_state.get(_CANCELLED, ()):
+    key = run_key(spec, run, extra_key)
+    if key in st.session_state.get(_CANCELLED, ()):
         return
     extra_key = _extra(run, extra_key)
     if run is None:
@@ -138,7 +141,7 @@ def prefetch(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = 
 
     def work() -> Any:
         add_script_run_ctx(threading.current_thread(), ctx)
-        return _cached_run(spec, extra_key, run, lambda kind, payload: None)
+        return _cached_run(spec, extra_key, run, functools.partial(publish, key))
 
     run_in_thread(work)
 
@@ -161,7 +164,6 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
     extra_key = _extra(run, extra_key)
     if run is None:
         from lib.core.engine import run
-    events: queue.Queue = queue.Queue()
     ctx = get_script_run_ctx()
     cancelled = threading.Event()
     job_id = f"{key}-{id(cancelled):x}"
@@ -170,12 +172,14 @@ def train(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "")
     def work() -> Any:
         add_script_run_ctx(threading.current_thread(), ctx)
         try:
-            return _cached_run(spec, extra_key, run, lambda kind, payload: events.put((kind, payload)), cancelled)
+            # Whoever's request trains the run, every learner waiting for it (the cache's lock) sees its events.
+            return _cached_run(spec, extra_key, run, functools.partial(publish, key), cancelled)
         finally:
             _running.pop(job_id, None)
 
-    future = run_in_thread(work)
-    return _follow(future, events, job_id, key)
+    with watching(key) as events:
+        future = run_in_thread(work)
+        return _follow(future, events, job_id, key)
 
 
 def _follow(future: Future, events: queue.Queue, job_id: str, run_key: str) -> Any:
@@ -199,6 +203,8 @@ def _follow(future: Future, events: queue.Queue, job_id: str, run_key: str) -> A
             elif kind == "retry":
                 status.warning(t("common.worker_retry", failure=failure_name(payload)), icon="🔁")
             elif kind == "progress":
+                if rows and payload.done <= rows[-1]["unit"]:  # the run started again (a retry, another's cancel)
+                    rows.clear()
                 unit_name = t(f"common.unit.{payload.unit}")
                 rows.append({"unit": payload.done, **live_row(payload, loss_names)})
                 fraction = payload.fraction
