@@ -42,6 +42,7 @@ ui.device_box()
 notice = ui.screen_links(controls, slug)  # on top of the page: link values that were ignored, said once
 share = ui.share_box(controls)
 ui.reset_button(controls)
+ui.link_keeper()  # in the browser: the share control follows the address; Back returns to the last lesson
 # A section of the page that reruns alone (lib.core.sections) publishes the link itself (no sidebar: the
 # share control follows the address in the browser).
 sections.page_started(lambda: ui.publish_page(controls, None, None))

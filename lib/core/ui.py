@@ -87,6 +87,18 @@ def share_url(params: list[tuple[str, Any]]) -> str:
 _SHARE_HTML = string.Template((Path(__file__).parent / "assets" / "share.html").read_text(encoding="utf-8"))
 
 
+_LINKS_HTML = (Path(__file__).parent / "assets" / "links.html").read_text(encoding="utf-8")
+
+
+def link_keeper() -> None:
+    """The browser half of the share link and of the history (assets/links.html), once per run
+    of the entry point: the share control follows the address bar, and a lesson keeps one entry
+    in the browser's history (Back returns to the previous lesson, not the previous slider value).
+    Drawn in a hidden container at the foot of the sidebar: it takes no space."""
+    with st.sidebar.container(key="course-links"):
+        st.html(_LINKS_HTML, unsafe_allow_javascript=True)
+
+
 def _show_link(slot: Any, url: str) -> None:
     slot.html(_SHARE_HTML.substitute(url=html.escape(url), copy=html.escape(t("common.share_copy")),
                                      done=html.escape(t("common.share_copied"))), unsafe_allow_javascript=True)

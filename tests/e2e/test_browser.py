@@ -11,21 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from lib.core.lessons import LESSONS
+from tests.e2e.serve import ROOT, shared_store, streamlit_server
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "tests" / "e2e" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -38,44 +31,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server():
-    port = _free_port()
+def server(tmp_path_factory):
     # As hosted: training in a worker process (one: two would double TensorFlow's start-up on this
-    # 2-core machine), finished runs kept in a result store (here a fresh one).
-    store = tempfile.mkdtemp(prefix="e2e-results-")
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "COURSE_OFFLINE": "1", "COURSE_BACKEND": "workers",
-           "COURSE_WORKERS": "1", "COURSE_RESULT_STORE": store}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not become healthy in 90 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    shutil.rmtree(store, ignore_errors=True)
+    # 2-core machine), finished runs kept in the result store the browser tests share.
+    with streamlit_server(tmp_path_factory.mktemp("browser") / "server.log", COURSE_BACKEND="workers",
+                          COURSE_WORKERS="1", COURSE_RESULT_STORE=str(shared_store(tmp_path_factory))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,15 @@ link's settings and end up at the root.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-import urllib.request
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.e2e.test_browser import READY, ROOT, _free_port, _main_text, browser  # noqa: F401  (browser: a pytest fixture)
+from tests.e2e.serve import shared_store, streamlit_server
+from tests.e2e.test_browser import READY, _main_text, browser  # noqa: F401  (browser: a pytest fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -37,38 +35,16 @@ UNSTEADY = ("Time", "Speed")  # the home page times a real matrix product: not t
 EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 
 
+def _serve(tmp_path_factory, name: str):
+    """A server as hosted: a training worker, the browser tests' shared result store."""
+    return streamlit_server(tmp_path_factory.mktemp(name) / "server.log", COURSE_BACKEND="workers",
+                            COURSE_WORKERS="1", COURSE_RESULT_STORE=str(shared_store(tmp_path_factory)))
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """``streamlit run`` on a free port, its output in a file (printed at the end of the module)."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("links") / "server.log"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "COURSE_OFFLINE": "1"}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.time() > deadline:
-                    pytest.fail("streamlit did not become healthy in 90 s")
-                time.sleep(0.3)
+    with _serve(tmp_path_factory, "links") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        print(log_path.read_text(errors="replace")[-3000:])
 
 
 class Runs:
@@ -110,7 +86,7 @@ def _idle(page, runs: Runs, timeout: float = 60) -> None:
     while not runs.idle():
         assert time.monotonic() < deadline, f"no idle app in {timeout} s: {runs.events[-6:]}"
         page.wait_for_timeout(50)
-    page.wait_for_selector(READY, timeout=10_000)
+    page.wait_for_selector(READY, timeout=60_000)
 
 
 def _metrics(page) -> dict[str, str]:
@@ -294,3 +270,78 @@ def test_the_page_stays_while_a_long_run_trains_and_cancel_stops_it(server, brow
         assert page.get_by_role("heading", name="4. Learning rate: too small, about right, too large").count() == 1
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------- the browser's history
+
+
+def test_back_returns_to_the_previous_lesson_as_it_was_left(server, browser):  # noqa: F811
+    """Slider moves do not pile up in the history (each completed run writes the address): Back after
+    moving to another lesson returns to the previous lesson with its link and numbers, Forward comes back."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    context.set_default_timeout(60_000)
+    try:
+        page, runs = _open(context, f"{server}/autodiff?lang=en")
+        start = page.evaluate("history.length")
+        _slider(page, "x").focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(300)
+        _idle(page, runs)
+        left = page.url
+        assert parse_qsl(urlsplit(left).query) == [("lang", "en"), ("x", "3.3")]
+        shown = _metrics(page)
+        assert shown["f(x)"] == "10.8900"
+        assert page.evaluate("history.length") == start  # three runs, three new addresses, one entry
+
+        page.locator('[data-testid="stSidebarNav"] a[href$="/tensors"]').click()
+        page.get_by_role("heading", name="Tensors and variables").first.wait_for()
+        _idle(page, runs)
+        assert urlsplit(page.url).path == "/tensors"
+        assert page.evaluate("history.length") == start + 1
+
+        page.go_back()
+        page.get_by_role("heading", name="Automatic differentiation").first.wait_for()
+        _idle(page, runs)
+        assert page.url == left
+        assert float(_slider(page, "x").input_value()) == 3.3
+        assert _metrics(page)["f(x)"] == shown["f(x)"], _alerts(page)
+
+        page.go_forward()
+        page.get_by_role("heading", name="Tensors and variables").first.wait_for()
+        _idle(page, runs)
+        assert urlsplit(page.url).path == "/tensors"
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        context.close()
+
+
+def test_two_links_opened_at_once_on_a_fresh_server_keep_their_settings(browser, tmp_path_factory):  # noqa: F811
+    """The first two requests of a new server come from two links at once (a class opening the teacher's
+    links): each page opens with its own link's settings and language (one session once lost them)."""
+    with _serve(tmp_path_factory, "two-links") as url:
+        opened = []
+        for link in (f"{url}/autodiff?lang=en&x=4.0", f"{url}/home?lang=ko&n=640"):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.set_default_timeout(90_000)
+            page = context.new_page()
+            runs = Runs(page)
+            page.goto(link, wait_until="commit")  # both sessions start before either has run
+            opened.append((context, page, runs))
+        try:
+            (_, autodiff, runs_a), (_, home, runs_h) = opened
+            _idle(autodiff, runs_a, timeout=120)
+            _idle(home, runs_h, timeout=120)
+            assert parse_qsl(urlsplit(autodiff.url).query) == [("lang", "en"), ("x", "4.0")]
+            assert float(_slider(autodiff, "x").input_value()) == 4.0
+            assert _metrics(autodiff)["f(x)"] == "16.0000", _alerts(autodiff)
+            assert urlsplit(home.url).path == "/"
+            assert parse_qsl(urlsplit(home.url).query) == [("lang", "ko"), ("n", "640")]
+            assert float(_slider(home, "n").input_value()) == 640
+            assert home.get_by_role("heading", level=1).first.inner_text() != ""
+            assert "딥러닝" in home.title() or home.get_by_text("언어").count() > 0
+            for page in (autodiff, home):
+                assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            for context, _, _ in opened:
+                context.close()
