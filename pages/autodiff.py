@@ -2,9 +2,9 @@ import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import ui
-from lib.core.i18n import t
+from lib.core.i18n import current_language, t
 from lib.core.numbers import fmt
-from lib.lessons.autodiff import code, lab
+from lib.lessons.autodiff import code, lab, summary
 from lib.lessons.autodiff import figures as figs
 from lib.lessons.autodiff.controls import CONTROLS as C
 
@@ -54,6 +54,7 @@ fd_plot.plotly_chart(
                            {"x": t("autodiff.fd_axis_h"), "y": t("autodiff.fd_axis_err"),
                             "chosen": t("autodiff.fd_chosen")}),
     key="fd_errors")
+ui.chart_summary(summary.step_errors_summary(current_language(), errors, h_code), fd_plot)
 ui.code_panel(code.tape_code(fn, x, h_code), "gradient_tape.py", "tape")
 
 # --------------------------------------------------------------------------- 2. the tangent line
@@ -66,6 +67,7 @@ labels = {"f": t("autodiff.trace_f", name=t(f"autodiff.name.{fn}")), "tangent": 
           "x": t("autodiff.axis_x"), "y": t("autodiff.axis_fx"), "dy": t("autodiff.axis_dfx")}
 st.plotly_chart(figs.tangent_figure(xs, ys, tape.x, tape.value, tape.gradient, dys if show_deriv else None, labels),
                 key="tangent")
+ui.chart_summary(summary.tangent_summary(current_language(), tape))
 st.caption(t("autodiff.s2_caption", slope=num(tape.gradient)))
 ui.code_panel(code.curve_code(fn, x), "tangent_and_grid.py", "curve")
 
@@ -82,6 +84,7 @@ ws, bs, surface = lab.loss_surface()
 labels = {"w": t("autodiff.axis_w"), "b": t("autodiff.axis_b"), "loss": t("autodiff.loss_name"),
           "point": t("autodiff.trace_wb"), "arrow": t("autodiff.trace_descent")}
 right.plotly_chart(figs.loss_figure(ws, bs, surface, two.w, two.b, two.grad_w, two.grad_b, labels), key="loss_surface")
+ui.chart_summary(summary.surface_summary(current_language(), two), right)
 right.caption(t("autodiff.s3_caption"))
 row = st.columns(4)
 row[0].metric(t("autodiff.m_prediction"), num(two.prediction), border=True)
@@ -122,6 +125,7 @@ st.plotly_chart(
                         {"time": t("autodiff.axis_time"), "position": t("autodiff.m_position"),
                          "speed": t("autodiff.m_speed"), "acceleration": t("autodiff.m_acceleration")}),
     key="falling")
+ui.chart_summary(summary.falling_summary(current_language(), fall, ts, accelerations))
 st.caption(t("autodiff.s5_caption"))
 ui.code_panel(code.falling_code(t0), "nested_tapes.py", "falling")
 

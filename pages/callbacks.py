@@ -5,8 +5,8 @@ import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import numbers, scratch, ui
-from lib.core.i18n import t
-from lib.lessons.callbacks import code, files, lab, trace
+from lib.core.i18n import current_language, t
+from lib.lessons.callbacks import code, files, lab, summary, trace
 from lib.lessons.callbacks import figures as figs
 from lib.lessons.callbacks.controls import CONTROLS as C
 
@@ -78,7 +78,10 @@ m[0].metric(t("callbacks.m_rows"), f"{setup.train_rows} / {setup.rows - setup.tr
 m[1].metric(t("callbacks.m_low_epoch"), "–" if low is None else low + 1, border=True)
 m[2].metric(t("callbacks.m_low_val"), fmt(None if low is None else curve["val_loss"][low]), border=True)
 m[3].metric(t("callbacks.m_last_val"), fmt(curve["val_loss"][-1]), border=True)
-st.plotly_chart(figs.curves_figure(base_run.history, L, best=None if low is None else low + 1), key="cb_base_fig")
+for col, metric, key in zip(st.columns(2), ("loss", "accuracy"), ("cb_base_fig", "cb_base_acc_fig"), strict=True):
+    col.plotly_chart(figs.curves_figure(base_run.history, L, best=None if low is None else low + 1, metric=metric),
+                     key=key)  # two charts in columns: side by side on a wide screen, stacked on a phone
+ui.chart_summary(summary.curves_summary(current_language(), base_run))
 if low is not None and low + 1 < base_run.epochs_run:
     st.caption(t("callbacks.s1_caption", epoch=low + 1, low=fmt(curve["val_loss"][low]),
                  last=fmt(curve["val_loss"][-1]), epochs=base_run.epochs_run, train=fmt(curve["loss"][-1])))
@@ -118,8 +121,11 @@ def early_section(setup: lab.Setup) -> None:
                          best=best, patience=es_patience, monitor=es_monitor))
         else:
             st.caption(t("callbacks.es_ran_on", epochs=es_run.epochs_run, patience=es_patience))
-    st.plotly_chart(figs.curves_figure(es_run.history, L, best=best, stop=es_run.stopped_epoch + 1 if stopped else None,
-                                       warmup=es_start), key="cb_es_fig")
+    for col, metric, key in zip(st.columns(2), ("loss", "accuracy"), ("cb_es_fig", "cb_es_acc_fig"), strict=True):
+        col.plotly_chart(figs.curves_figure(es_run.history, L, best=best,
+                                            stop=es_run.stopped_epoch + 1 if stopped else None, warmup=es_start,
+                                            metric=metric), key=key)  # stacked on a phone
+    ui.chart_summary(summary.early_summary(current_language(), es_run, es_monitor, setup.epochs, es_restore))
     score = pd.DataFrame([
         {t("callbacks.col_weights"): t("callbacks.weights_last", epoch=es_run.epochs_run),
          "val_loss": fmt(before.get("loss")), "val_accuracy": fmt(before.get("accuracy"))},
@@ -178,6 +184,7 @@ def checkpoint_section(setup: lab.Setup) -> None:
                             delta_color="off", delta_arrow="off", border=True)
                 st.caption(t("callbacks.ck_loaded_how_weights" if ck_weights else "callbacks.ck_loaded_how_model"))
             st.plotly_chart(figs.checkpoint_figure(mc_run.history, ck_monitor, written, pick, L), key="cb_ck_fig")
+            ui.chart_summary(summary.checkpoint_summary(current_language(), written, ck_monitor, pick))
     st.caption(t("callbacks.ck_temporary", mb=f"{scratch.limits().session_bytes / 1e6:g}"))
     ui.code_panel(code.checkpoint_code(setup, mc, pick), "model_checkpoint.py", "cb_ck")
 
@@ -193,6 +200,7 @@ def plateau_section(setup: lab.Setup) -> None:
     rlr = lab.Plateau(monitor=lr_monitor, factor=lr_factor, patience=lr_patience, min_lr=lr_min, cooldown=lr_cooldown)
     rlr_run = train(setup, rlr)
     st.plotly_chart(figs.plateau_figure(rlr_run.history, rlr_run.lr, lr_monitor, L), key="cb_lr_fig")
+    ui.chart_summary(summary.plateau_summary(current_language(), rlr_run, lr_monitor))
     cuts = lab.lr_cuts(rlr_run.lr)
     if cuts:
         st.caption(t("callbacks.lr_cuts", n=len(cuts), cuts=", ".join(
@@ -219,7 +227,9 @@ def board_section(setup: lab.Setup) -> None:
     if logs is None or not logs.scalars:
         st.warning(t("callbacks.tb_empty"), icon="📭")
     else:
-        st.plotly_chart(figs.board_figure(logs.scalars, tb_run.history, L), key="cb_tb_fig")
+        for col, metric, key in zip(st.columns(2), ("loss", "accuracy"), ("cb_tb_fig", "cb_tb_acc_fig"), strict=True):
+            col.plotly_chart(figs.board_figure(logs.scalars, tb_run.history, L, metric=metric), key=key)
+        ui.chart_summary(summary.board_summary(current_language(), logs.scalars))
         steps, values = logs.scalars.get("validation", {}).get("epoch_loss", ([], []))
         gap = max((abs(float(v) - float(h)) for v, h in zip(values, tb_run.history["val_loss"], strict=False)),
                   default=0.0)
@@ -241,6 +251,8 @@ def board_section(setup: lab.Setup) -> None:
                 h_steps, hists = logs.histograms["train"][tag]
                 col.plotly_chart(figs.histogram_figure(h_steps, hists, {**L, "title": tag.removesuffix("/histogram")}),
                                  key=f"cb_tb_hist_{tag}")
+                ui.chart_summary(summary.kernel_summary(current_language(), tag.removesuffix("/histogram"), h_steps,
+                                                        hists), col)
             st.caption(t("callbacks.tb_hist_caption"))
     if not files.tensorboard_installed():
         st.caption(t("callbacks.tb_core"))
@@ -263,6 +275,7 @@ def own_section(setup: lab.Setup) -> None:
     ui.run_time_metric(m[2], t("callbacks.m_total"), f"{own_run.seconds:.2f} s", trained_now)
     st.caption(t("callbacks.own_speed", steps=setup.steps_per_epoch))
     st.plotly_chart(figs.progress_figure(own_run.updates, setup.steps_per_epoch, own_run.history, L), key="cb_own_fig")
+    ui.chart_summary(summary.progress_summary(current_language(), own_run))
     st.caption(t("callbacks.own_caption_batch" if per_batch else "callbacks.own_caption_epoch"))
     ui.code_panel(code.progress_code(setup, lab.Progress(per_batch=per_batch)), "progress_callback.py", "cb_own")
 
@@ -287,6 +300,7 @@ def course_section(setup: lab.Setup) -> None:
     epoch = ui.control(C["cb_all_epoch"], hi=max(2, all_run.epochs_run))
     epoch = min(epoch, all_run.epochs_run)
     st.plotly_chart(figs.events_figure(all_run.events, names, effect_names, L, picked=epoch), key="cb_all_fig")
+    ui.chart_summary(summary.course_summary(current_language(), all_run, epoch))
     rows_shown = []
     for when, hook, name, effect, values in all_run.events:
         if when != epoch - 1 and not (epoch == 1 and when == -1):  # on_train_begin comes before epoch 1

@@ -14,6 +14,7 @@ from lib.lessons.design import code, lab
 from lib.lessons.design import compare as sr
 from lib.lessons.design import figures as figs
 from lib.lessons.design import further as fur
+from lib.lessons.design import summary as said
 from lib.lessons.design.controls import CONTROLS as C
 
 ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
@@ -195,6 +196,7 @@ def designer_section(images: int, fd: lab.FashionData, names: list[str]) -> None
     st.plotly_chart(figs.history_figure(result.history, {
         "loss": t("design.fig_loss"), "accuracy": t("design.fig_accuracy"), "train": t("design.fig_train"),
         "val": t("design.fig_val"), "epoch": t("design.fig_epoch")}), key="history")
+    ui.chart_summary(said.history_summary(current_language(), result.history))
     st.caption(t("design.history_caption") + " " + t("design.trained_now" if trained_now else "design.trained_earlier",
                                                        device=shown_label(result.device, current_language()),
                                                        seconds=f"{result.seconds:.1f}"))
@@ -208,6 +210,7 @@ def designer_section(images: int, fd: lab.FashionData, names: list[str]) -> None
             st.plotly_chart(figs.confusion_figure(cm, names, {"true": t("design.fig_true"),
                                                               "pred": t("design.fig_pred")}),
                             key="confusion")
+            ui.chart_summary(said.confusion_summary(current_language(), cm))
             off = cm.copy()
             off[range(len(names)), range(len(names))] = 0
             a, b = divmod(int(off.argmax()), len(names))
@@ -260,6 +263,8 @@ def compare_section(images: int, fd: lab.FashionData) -> None:
     fig_col.plotly_chart(figs.seeds_figure(cmp.val_acc, {
         "sigmoid": act_name("sigmoid"), "relu": act_name("relu"), "seed": t("design.col_seed"),
         "mean": t("design.fig_mean"), "y": t("design.fig_val_acc")}), key="seeds")
+    acts = {a: act_name(a) for a in sr.COMPARED}
+    ui.chart_summary(said.seeds_summary(current_language(), cmp.val_acc, acts), fig_col)
 
     relu_wins = sr.wins(cmp, "relu")
     (mean_s, sd_s), (mean_r, sd_r) = stats["sigmoid"][1], stats["relu"][1]
@@ -290,6 +295,8 @@ def gradients_section(images: int, fd: lab.FashionData) -> None:
     st.plotly_chart(figs.activation_figure(z, curves, {
         "value": t("design.fig_act_value"), "slope": t("design.fig_act_slope"),
         "sigmoid": act_name("sigmoid"), "relu": act_name("relu")}), key="activations")
+    acts = {a: act_name(a) for a in sr.COMPARED}
+    ui.chart_summary(said.activations_summary(current_language(), z, curves, acts))
     st.caption(t("design.act_caption"))
 
     depth = ui.control(C["vg_depth"])
@@ -298,6 +305,7 @@ def gradients_section(images: int, fd: lab.FashionData) -> None:
     st.plotly_chart(figs.gradient_figure(grads, {
         "sigmoid": act_name("sigmoid"), "relu": act_name("relu"), "layer": t("design.fig_layer"),
         "x": t("design.fig_layer_x"), "y": t("design.fig_grad_y"), "output": t("design.fig_output")}), key="gradients")
+    ui.chart_summary(said.gradients_summary(current_language(), grads, acts))
     m = st.columns(2)
     for col, act in zip(m, sr.COMPARED, strict=True):
         g = grads[act]
@@ -325,6 +333,8 @@ def further_section(images: int, fd: lab.FashionData) -> None:
         left.plotly_chart(figs.pair_figure({plain_name: pair.plain["val_accuracy"],
                                             bn_name: pair.normed["val_accuracy"]},
                                            {"x": t("design.fig_epoch"), "y": t("design.fig_val_acc")}), key="bn")
+        ui.chart_summary(said.pair_summary(current_language(), {bn_name: pair.normed["val_accuracy"],
+                                                                plain_name: pair.plain["val_accuracy"]}), left)
         right.metric(plain_name, fmt(pair.plain["val_accuracy"][-1]), border=True)
         right.metric(bn_name, fmt(pair.normed["val_accuracy"][-1]),
                      delta=fmt(pair.normed["val_accuracy"][-1] - pair.plain["val_accuracy"][-1]), border=True)
@@ -364,6 +374,7 @@ def further_section(images: int, fd: lab.FashionData) -> None:
         left, right = st.columns([3, 2], gap="large")
         left.plotly_chart(figs.bars_figure(bar_names, [*ens.member_acc, ens.ensemble_acc],
                                            {"y": t("design.fig_val_acc")}, highlight=members), key="ensemble")
+        ui.chart_summary(said.ensemble_summary(current_language(), ens.member_acc, ens.ensemble_acc), left)
         best, mean_member = max(ens.member_acc), sum(ens.member_acc) / members
         right.metric(t("design.ensemble"), fmt(ens.ensemble_acc), delta=fmt(ens.ensemble_acc - best), border=True)
         right.caption(t("design.en_caption", best=fmt(best), mean=fmt(mean_member), loss=fmt(ens.ensemble_loss),
@@ -385,6 +396,7 @@ def further_section(images: int, fd: lab.FashionData) -> None:
         left.dataframe(frame, hide_index=True, width="stretch")
         right.plotly_chart(figs.search_figure(lrs, units, search.val_acc, search.best, {
             "x": t("design.col_lr"), "y": t("design.fig_val_acc"), "units": t("design.col_units")}), key="search")
+        ui.chart_summary(said.search_summary(current_language(), search.trials, search.val_acc, search.best), right)
         b = search.best
         st.success(t("design.rs_best", trial=b + 1, lr=f"{lrs[b]:.3g}", units=units[b], acc=fmt(search.val_acc[b])),
                    icon="🏆")

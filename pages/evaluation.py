@@ -5,11 +5,12 @@ import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import numbers, ui
-from lib.core.i18n import t
+from lib.core.i18n import current_language, t
 from lib.lessons.evaluation import code, lab
 from lib.lessons.evaluation import figures as figs
 from lib.lessons.evaluation import keras_metrics as kc
 from lib.lessons.evaluation import segmentation as seg
+from lib.lessons.evaluation import summary as sm
 from lib.lessons.evaluation.controls import CONTROLS as C
 
 ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
@@ -116,6 +117,8 @@ if usable:
         "neg": t("evaluation.neg"), "pos": t("evaluation.pos"), "train": t("evaluation.train"),
         "val": t("evaluation.val"), "removed": t("evaluation.removed"), "y": t("evaluation.rows"),
         "title": t("evaluation.fig_distribution")}), key="ev_distribution")
+    ui.chart_summary(sm.distribution_summary(current_language(), run.y_train_counts, run.y_val_counts,
+                                             run.positives_before - run.positives_kept), left)
     base = lab.majority_baseline(run.y_train_counts, run.y_val)
     model_half = lab.at_threshold(run.y_val, run.scores, 0.5)
     with right:
@@ -155,10 +158,12 @@ def threshold_sections(spec: lab.ScoreSpec, run: lab.ScoreRun, usable: bool) -> 
             "x": t("evaluation.score_axis"), "y": t("evaluation.share_axis") if share else t("evaluation.count_axis"),
             "hover": t("evaluation.hist_hover_share") if share else t("evaluation.hist_hover"),
             "title": t("evaluation.fig_histogram")}, share=share), key="ev_histogram")
+        ui.chart_summary(sm.histogram_summary(current_language(), stats), left)
         right.plotly_chart(figs.confusion_figure(stats.confusion, {
             "tn": "TN", "fp": "FP", "fn": "FN", "tp": "TP", "pred_neg": t("evaluation.pred_neg"),
             "pred_pos": t("evaluation.pred_pos"), "act_neg": t("evaluation.act_neg"),
             "act_pos": t("evaluation.act_pos"), "title": t("evaluation.fig_confusion")}), key="ev_confusion")
+        ui.chart_summary(sm.confusion_summary(current_language(), stats), right)
         m = [*st.columns(3), *st.columns(3)]
         m[0].metric(t("evaluation.m_accuracy"), fmt(stats.accuracy), border=True)
         m[1].metric(t("evaluation.m_sensitivity"), fmt(stats.sensitivity), border=True)
@@ -219,6 +224,7 @@ def threshold_sections(spec: lab.ScoreSpec, run: lab.ScoreRun, usable: bool) -> 
                 "chance": t("evaluation.chance"), "perfect": t("evaluation.perfect"),
                 "point": t("evaluation.point_here", thr=fmt(threshold, 2)), "x": t("evaluation.fpr_axis"),
                 "y": t("evaluation.tpr_axis"), "title": t("evaluation.fig_roc")}), key="ev_roc")
+            ui.chart_summary(sm.roc_summary(current_language(), cv, stats, cv_b, noise_b), left)
             with right:
                 st.metric(t("evaluation.m_auc"), fmt(cv.auc, 4), border=True)
                 if cv_b is not None and cv_b.auc is not None:
@@ -251,6 +257,7 @@ def threshold_sections(spec: lab.ScoreSpec, run: lab.ScoreRun, usable: bool) -> 
                                                                                          thr=fmt(threshold, 2)),
                 "x": t("evaluation.recall_axis"), "y": t("evaluation.precision_axis"),
                 "hover": t("evaluation.pr_hover"), "title": t("evaluation.fig_pr")}), key="ev_pr")
+            ui.chart_summary(sm.pr_summary(current_language(), cv, stats), left)
             sweep = sweep_for(spec, run)
             with right:
                 if sweep is not None:
@@ -259,6 +266,7 @@ def threshold_sections(spec: lab.ScoreSpec, run: lab.ScoreRun, usable: bool) -> 
                         "chance": t("evaluation.sweep_chance"), "now": t("evaluation.sweep_now"),
                         "x": t("evaluation.sweep_x"), "y": t("evaluation.sweep_y"),
                         "title": t("evaluation.fig_sweep")}), key="ev_sweep")
+                    ui.chart_summary(sm.sweep_summary(current_language(), sweep))
                 else:
                     st.info(t("evaluation.sweep_undefined"), icon="🚫")
             m = st.columns(3)
@@ -305,6 +313,7 @@ def keras_section(spec: lab.ScoreSpec, run: lab.ScoreRun, usable: bool) -> None:
                 "sklearn": t("evaluation.exact_roc"), "keras": t("evaluation.keras_roc", n=nthr),
                 "x": t("evaluation.fpr_axis"), "y": t("evaluation.tpr_axis"), "title": t("evaluation.fig_keras")}),
                 key="ev_keras_roc")
+            ui.chart_summary(sm.keras_roc_summary(current_language(), check), right)
         ui.code_panel(code.keras_code(spec, nthr), "keras_metrics.py", "ev_keras")
 
 
@@ -356,6 +365,7 @@ def segmentation_section() -> None:
     st.plotly_chart(figs.masks_figure(masks["gt"], masks["pred"], names, {
         "gt": t("evaluation.editor_gt"), "pred": t("evaluation.editor_pred"), "agree": t("evaluation.agree")}),
         key="ev_masks")
+    ui.chart_summary(sm.masks_summary(current_language(), result))
     m = st.columns(4)
     m[0].metric(t("evaluation.m_pixel_acc"), fmt(result.pixel_accuracy), border=True)
     m[1].metric(t("evaluation.m_mean_acc"), fmt(result.mean_accuracy), border=True)

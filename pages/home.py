@@ -8,6 +8,7 @@ from lib.core.lessons import LESSONS
 from lib.lessons.home.code import matmul_code
 from lib.lessons.home.controls import CONTROLS as C
 from lib.lessons.home.figures import EVENTS, timeline
+from lib.lessons.home.summary import timeline_summary
 
 ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
@@ -23,6 +24,7 @@ for i, lib_name in enumerate(("tensorflow", "keras", "pytorch", "jax")):
 
 st.header(t("home.history"))
 st.plotly_chart(timeline([t(f"home.event_{key}") for _, _, key in EVENTS]), key="timeline")
+ui.chart_summary(timeline_summary(current_language()))
 st.caption(t("home.history_caption"))
 
 st.header(t("home.map"))

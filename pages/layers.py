@@ -4,11 +4,12 @@ import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import numbers, ui
-from lib.core.i18n import t
+from lib.core.i18n import current_language, t
 from lib.lessons.layers import code, code_compile, code_functional, lab
 from lib.lessons.layers import compiling as cmp
 from lib.lessons.layers import figures as figs
 from lib.lessons.layers import functional as fn
+from lib.lessons.layers import summary as chart_text
 from lib.lessons.layers.controls import CONTROLS as C
 
 ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
@@ -124,6 +125,7 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     st.plotly_chart(figs.shape_figure(dspec.batch, dspec.features, dspec.units, {
         "x": t("layers.fig_x"), "W": "W", "b": "b", "y": t("layers.fig_y")}), key="shapes")
+    ui.chart_summary(chart_text.shapes_summary(current_language(), dspec.batch, dspec.features, dspec.units))
     st.caption(t("layers.fig_log_note"))
 with right:
     st.markdown(t("layers.s1_output", n=lab.PREVIEW))
@@ -185,6 +187,8 @@ else:
 st.plotly_chart(figs.probabilities_figure(seqs.seq_output[0], seqs.my_output[0], {
     "first": "keras.Sequential", "second": "MySequential", "x": t("layers.fig_class"),
     "y": t("layers.fig_probability")}), key="probabilities")
+ui.chart_summary(chart_text.probabilities_summary(current_language(), seqs.seq_output[0], seqs.my_output[0],
+                                                  ("keras.Sequential", "MySequential")))
 st.caption(t("layers.s2_my_caption"))
 ui.code_panel(code.my_sequential_code(sspec), "my_sequential.py", "mysequential")
 
@@ -246,10 +250,11 @@ else:
     peak = cmp.overshoot(runs["object"].history)
     if peak is not None:
         st.warning(t("layers.s3_worse", peak=fmt(peak), chance=fmt(cmp.CHANCE_LOSS, 2)), icon="💥")
+    compared = {t("layers.by_string"): runs["string"].history, t("layers.by_object"): runs["object"].history}
     st.plotly_chart(figs.compare_history_figure(
-        {t("layers.by_string"): runs["string"].history, t("layers.by_object"): runs["object"].history},
-        {"x": t("layers.fig_epoch"), "y": t("layers.fig_loss"), "train": t("layers.fig_train"),
-         "val": t("layers.fig_val")}), key="compile_history")
+        compared, {"x": t("layers.fig_epoch"), "y": t("layers.fig_loss"), "train": t("layers.fig_train"),
+                   "val": t("layers.fig_val")}), key="compile_history")
+    ui.chart_summary(chart_text.compare_summary(current_language(), compared))
 
     st.markdown(t("layers.s3_eval_predict"))
     rows = []
@@ -296,6 +301,7 @@ if fn_train:
     ui.run_time_metric(m[2], t("layers.m_seconds"), f"{run_in.seconds:.1f} s", trained_now)
     st.plotly_chart(figs.history_figure(run_in.history, ["loss"], {"loss": t("layers.fig_total_loss")}, hist_labels),
                     key="history_in")
+    ui.chart_summary(chart_text.history_summary(current_language(), run_in.history, t("layers.fig_total_loss")))
     st.caption(t("layers.s4_in_caption", answers=fspec.sizes.answer_vocab))
 ui.code_panel(code_functional.multi_input_code(fspec), "multi_input.py", "multi_in")
 
@@ -312,6 +318,8 @@ if fn_train:
     names = {f"{name}_loss": f"{name}_loss" for name in fn.OUTPUTS} | {"loss": t("layers.fig_total_loss")}
     st.plotly_chart(figs.history_figure(run_out.history, ["loss", *per_output], names, hist_labels, log_y=True),
                     key="history_out")
+    ui.chart_summary(chart_text.history_summary(current_language(), run_out.history, t("layers.fig_total_loss"),
+                                                per_output))
     weights = fspec.weights
     total = fn.weighted_total(run_out.evaluation, weights)
     terms = " + ".join(f"{weights[name]:g} × {fmt(run_out.evaluation[f'{name}_loss'])}" for name in fn.OUTPUTS)

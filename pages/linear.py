@@ -5,8 +5,8 @@ import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import ui
-from lib.core.i18n import t
-from lib.lessons.linear import code, lab
+from lib.core.i18n import current_language, t
+from lib.lessons.linear import code, lab, summary
 from lib.lessons.linear import figures as figs
 from lib.lessons.linear.controls import CONTROLS as C
 
@@ -48,6 +48,7 @@ inputs, targets = lab.dataset(data_spec)
 box = lab.plot_box(inputs)
 with plot:
     st.plotly_chart(figs.data_figure(inputs, targets, box, axis_labels), key="data_plot")
+    ui.chart_summary(summary.data_summary(current_language(), inputs, data_spec.n_per_class))
 neg_mean, pos_mean = lab.class_means(inputs, data_spec.n_per_class)
 m = st.columns(3)
 m[0].metric(t("linear.m_points"), f"{data_spec.n_points}", border=True)
@@ -99,9 +100,11 @@ if minibatch:
     loss_series.append((t("linear.trace_full_loss"), run.full_losses, "main"))
 loss_labels = {"x": t("linear.axis_step"), "y": t("linear.axis_loss")}
 left.plotly_chart(figs.loss_figure(loss_series, loss_labels), key="loss_plot")
+ui.chart_summary(summary.curve_summary(current_language(), *loss_series[-1][:2]), left)  # the main trace
 acc_labels = {"x": t("linear.axis_step"), "y": t("linear.axis_accuracy")}
 right.plotly_chart(figs.accuracy_figure([(t("linear.trace_accuracy"), run.accuracies, "main")], acc_labels),
                    key="acc_plot")
+ui.chart_summary(summary.curve_summary(current_language(), t("linear.trace_accuracy"), run.accuracies), right)
 st.markdown(t("linear.printed_header"))
 st.code("\n".join([*lab.loss_lines(run), f"Accuracy: {run.accuracy:.4f}"]), language=None)
 st.caption(t("linear.printed_caption"))
@@ -137,6 +140,7 @@ def boundary_section(spec: lab.LinearSpec, run: lab.LinearRun, inputs, targets, 
         labels = {**axis_labels, "line": t("linear.trace_boundary"), "region": t("linear.trace_region"),
                   "play": t("linear.play"), "frame": t("linear.frame_title")}
         st.plotly_chart(figs.boundary_figure(inputs, targets, run.w, run.b, step, box, labels), key="boundary_plot")
+        ui.chart_summary(summary.boundary_summary(current_language(), run, step))
     st.info(t("linear.why_half"), icon="💡")
     ui.code_panel(code.boundary_code(spec, step, (box[0], box[1])), "decision_boundary.py", "boundary")
 
@@ -168,9 +172,13 @@ left.plotly_chart(figs.loss_figure([(full_name, full_run.full_losses, "dashed"),
                                     (mini_name, mini_run.full_losses, "main")],
                                    {"x": t("linear.axis_step"), "y": t("linear.axis_full_loss")}),
                   key="compare_loss")
+ui.chart_summary(summary.compare_summary(current_language(), (full_name, mini_name),
+                                         (full_run.full_losses, mini_run.full_losses)), left)
 right.plotly_chart(figs.accuracy_figure([(full_name, full_run.accuracies, "dashed"),
                                          (mini_name, mini_run.accuracies, "main")], acc_labels),
                    key="compare_acc")
+ui.chart_summary(summary.final_accuracy_summary(current_language(), (full_name, mini_name),
+                                                (full_run.accuracies, mini_run.accuracies)), right)
 m = st.columns(2)
 m[0].metric(t("linear.m_full_final", name=full_name), f"{num(full_run.full_losses[-1])} · {full_run.accuracy:.2%}",
             border=True)

@@ -6,10 +6,10 @@ import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import numbers, ui
-from lib.core.i18n import t
+from lib.core.i18n import current_language, t
 from lib.core.numbers import fmt_lr
 from lib.core.specs import OPTIMIZERS
-from lib.lessons.optimizers import code, lab, race
+from lib.lessons.optimizers import code, lab, race, summary
 from lib.lessons.optimizers import figures as figs
 from lib.lessons.optimizers.controls import CONTROLS as C
 
@@ -85,11 +85,13 @@ def surface_sections() -> None:
             surface.minima, at_step,
             {"x": "x", "y": "y", "start": t("optimizers.fig_start"), "minimum": t("optimizers.fig_minimum"),
              "step": t("optimizers.fig_step")}), key="surface_paths")
+        ui.chart_summary(summary.positions_summary(current_language(), walks, at_step), left)
         right.plotly_chart(figs.loss_steps_figure(
             [{"key": n, "label": name_of(n), "losses": w.losses, "diverged": w.diverged_at is not None}
              for n, w in walks.items()],
             {"x": t("optimizers.fig_step"), "y": t("optimizers.fig_loss_log"), "diverged": t("optimizers.fig_blew_up")},
             at_step=at_step), key="surface_losses")
+        ui.chart_summary(summary.losses_summary(current_language(), walks), right)
         st.caption(t("optimizers.sf_caption", step=at_step, steps=steps))
 
         rows = []
@@ -133,6 +135,7 @@ def surface_sections() -> None:
     panels.append({"title": t("optimizers.panel_step"), "values": inside.deltas, "log": False})
     right.plotly_chart(figs.inside_figure(np.arange(1, k + 1), panels,
                                           {"step": t("optimizers.fig_step"), "x": "x", "y": "y"}), key="inside_state")
+    ui.chart_summary(summary.inside_summary(current_language(), inside), right)
 
     hand_deltas, hand_states = lab.replay_textbook(inside)
     if k:
@@ -225,6 +228,7 @@ def race_section() -> None:
             {"loss": t("optimizers.fig_train_loss"), "val_loss": t("optimizers.fig_val_loss"),
              "accuracy": t("optimizers.fig_train_acc"), "val_accuracy": t("optimizers.fig_val_acc"),
              "epoch": t("optimizers.fig_epoch")}), key="race_curves")
+        ui.chart_summary(summary.race_summary(current_language(), results))
         st.caption(t("optimizers.race_caption"))
         ui.code_panel(code.race_code(race_spec, racers), "optimizer_race.py", "race")
 
@@ -271,6 +275,7 @@ def rates_section() -> None:
               "stopped": o.stopped_at} for s, o in zip(rate_specs, outcomes, strict=True)],
             {"loss": t("optimizers.fig_train_loss"), "val_loss": t("optimizers.fig_val_loss"),
              "epoch": t("optimizers.fig_epoch"), "stopped": t("optimizers.fig_stopped")}), key="rate_curves")
+        ui.chart_summary(summary.rates_summary(current_language(), outcomes))
         st.caption(t("optimizers.lr_caption", best=fmt(outcomes[0].best_mse, 3)))
         if any(o.diverged for o in outcomes):
             st.markdown(t("optimizers.lr_nan_explained"))

@@ -4,9 +4,9 @@ import streamlit as st
 
 from lib.core import data as data_mod
 from lib.core import ui
-from lib.core.i18n import t
+from lib.core.i18n import current_language, t
 from lib.core.specs import OptimizerSpec
-from lib.lessons.regression import code, lab, training
+from lib.lessons.regression import code, lab, summary, training
 from lib.lessons.regression import evaluation as ev
 from lib.lessons.regression import figures as figs
 from lib.lessons.regression.controls import CONTROLS as C
@@ -63,6 +63,7 @@ column_names = {name: t(f"regression.feature.{name}") for name in (*lab.FEATURES
 st.plotly_chart(figs.feature_scatter(clean, lab.FEATURES, features, lab.TARGET, lab.correlations(),
                                      {"x": t("regression.fig_budget"), "y": column_names[lab.TARGET],
                                       **column_names}), key="features")
+ui.chart_summary(summary.features_summary(current_language(), lab.correlations(), features))
 st.caption(t("regression.features_caption"))
 ui.code_panel(code.data_code(features or lab.FEATURES), "advertising_data.py", "data")
 
@@ -121,6 +122,7 @@ def model_sections(split_spec: lab.SplitSpec, features: tuple[str, ...]) -> None
         st.plotly_chart(figs.loss_figure(result.history, {
             "loss": t("regression.fig_loss"), "val_loss": t("regression.fig_val_loss"),
             "x": t("regression.fig_epoch"), "y": t("regression.fig_mse")}, log_y=log_y), key="loss_curve")
+        ui.chart_summary(summary.loss_summary(current_language(), result.history))
     with side:
         final = {k: v[-1] for k, v in result.history.items() if v}
         m = st.columns(2)
@@ -167,6 +169,7 @@ def model_sections(split_spec: lab.SplitSpec, features: tuple[str, ...]) -> None
             "network": t("regression.fig_network"), "ols": t("regression.fig_ols"),
             "identity": t("regression.fig_identity"), "x": t("regression.fig_actual"),
             "y": t("regression.fig_predicted")}), key="pred_vs_actual")
+        ui.chart_summary(summary.prediction_summary(current_language(), len(result.y_test), net, ols.scores))
         st.caption(t("regression.scatter_caption"))
     with right:
         bold("regression.scores")

@@ -10,7 +10,7 @@ from lib.core import ui
 from lib.core.device import shown_label
 from lib.core.i18n import current_language, t
 from lib.core.numbers import fmt
-from lib.lessons.saving import code, files, lab, models
+from lib.lessons.saving import code, files, lab, models, summary
 from lib.lessons.saving import figures as figs
 from lib.lessons.saving.controls import CONTROLS as C
 
@@ -24,8 +24,7 @@ def wrong(error: ValueError) -> None:
     st.stop()
 
 
-def kb(size: int) -> str:
-    return f"{size / 1024:,.0f} KB" if size >= 1024 else f"{size} B"
+kb = summary.kb
 
 
 def tree_table(rows: tuple[files.H5Row, ...]) -> pd.DataFrame:
@@ -50,6 +49,7 @@ def prediction_grid(x: np.ndarray, y: np.ndarray, probs: np.ndarray, rows: np.nd
     titles = [f"{'✓' if ok else '✗'} {names[p] if p < len(names) else p} {probs[r, p]:.0%}"
               for p, r, ok in zip(predicted, rows, right, strict=True)]
     st.plotly_chart(figs.image_grid(x[rows], titles, right, cols=8, row_height=135), key=key)
+    ui.chart_summary(summary.grid_summary(current_language(), y, probs, rows))
 
 
 st.title(t("saving.title"))
@@ -85,6 +85,7 @@ with result_col:
     st.plotly_chart(figs.history_figure(run.history, {
         "loss": t("saving.fig_loss"), "accuracy": t("saving.fig_accuracy"), "train": t("saving.fig_train"),
         "val": t("saving.fig_val"), "epoch": t("saving.fig_epoch")}), key="history")
+    ui.chart_summary(summary.history_summary(current_language(), run.history))
     st.download_button(t("saving.download", name=lab.FILENAMES["keras"]), run.keras_bytes,
                        file_name=lab.FILENAMES["keras"], mime="application/zip", icon="💾", on_click="ignore",
                        key="dl_model")
@@ -106,6 +107,7 @@ parts = run.parts[file_format]
 st.plotly_chart(figs.composition_figure(parts, {
     "file": lab.FILENAMES[file_format], "weights": t("saving.part_weights"), "optimizer": t("saving.part_optimizer"),
     "config": t("saving.part_config"), "overhead": t("saving.part_overhead")}), key="composition")
+ui.chart_summary(summary.composition_summary(current_language(), lab.FILENAMES[file_format], parts))
 st.caption(t("saving.parts_caption", weights=kb(parts["weights"]), optimizer=kb(parts["optimizer"]),
              ratio=f"{(parts['weights'] + parts['optimizer']) / max(1, parts['weights']):.1f}"))
 
@@ -165,6 +167,7 @@ with diagram_col:
     st.markdown(f"**{t('saving.diagram_header')}**")
     show_shapes = ui.control(C["sv_shapes"])
     st.plotly_chart(figs.architecture_figure(run.info.graph, show_shapes, diagram_labels()), key="diagram")
+    ui.chart_summary(summary.architecture_summary(current_language(), run.info.graph))
     st.caption(t("saving.diagram_caption"))
 
 st.subheader(t("saving.predict_header"))
@@ -183,6 +186,7 @@ if np.isfinite(run.probabilities).all():
     with bars_col:
         st.plotly_chart(figs.probability_figure(p, names, int(split.y_val[shown]),
                                                 {"probability": t("saving.fig_probability")}), key="probabilities")
+        ui.chart_summary(summary.probability_summary(current_language(), p, names, int(split.y_val[shown])))
     with text_col:
         st.markdown(t("saving.argmax_text", row=shown, best=best, name=names[best], p=f"{p[best]:.4f}",
                       true=names[int(split.y_val[shown])]))
@@ -249,6 +253,7 @@ if source is not None:
             st.markdown(f"**{t('saving.diagram_header')}**")
             st.plotly_chart(figs.architecture_figure(up.info.graph, show_shapes, diagram_labels()),
                             key="up_diagram")
+            ui.chart_summary(summary.architecture_summary(current_language(), up.info.graph))
         if up.probabilities is not None:
             st.markdown(t("saving.up_predict_text", n=len(rows)))
             prediction_grid(split.x_val, split.y_val, up.probabilities, rows, names, "up_predictions")

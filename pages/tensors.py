@@ -4,11 +4,12 @@ import streamlit as st
 
 from lib.core import ui
 from lib.core.figure_style import PALETTE
-from lib.core.i18n import t
+from lib.core.i18n import current_language, t
 from lib.lessons.tensors import code as codegen
 from lib.lessons.tensors import lab
 from lib.lessons.tensors.controls import CONTROLS as C
 from lib.lessons.tensors.figures import sample_histogram
+from lib.lessons.tensors.summary import sample_summary
 
 ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
@@ -85,6 +86,7 @@ with normal_col:
     st.plotly_chart(sample_histogram(normal.values, curve_x, curve_y, mean, normal.sample_mean,
                                      curve=t("tensors.fig_curve_normal"), chosen=t("tensors.fig_chosen"),
                                      colour=PALETTE[1], **hist_labels), key="hist_normal")
+    ui.chart_summary(sample_summary(current_language(), normal, "normal"))
     bold("tensors.rand_first", k=lab.FIRST_SHOWN)
     st.code(lab.first_values_text(normal.values), language=None, wrap_lines=True)
     ui.code_panel(codegen.normal_code(count, mean, stddev, seed, lab.FIRST_SHOWN), "random_normal.py", "normal")
@@ -99,6 +101,7 @@ with uniform_col:
     st.plotly_chart(sample_histogram(uniform.values, curve_x, curve_y, uniform.expected_mean, uniform.sample_mean,
                                      curve=t("tensors.fig_curve_uniform"), chosen=t("tensors.fig_expected"),
                                      colour=PALETTE[2], **hist_labels), key="hist_uniform")
+    ui.chart_summary(sample_summary(current_language(), uniform, "uniform"))
     if low == high:
         st.info(t("tensors.uniform_same"), icon="ℹ️")
     bold("tensors.rand_first", k=lab.FIRST_SHOWN)

@@ -6,8 +6,8 @@ import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import numbers, ui
-from lib.core.i18n import t
-from lib.lessons.training import code, lab
+from lib.core.i18n import current_language, t
+from lib.lessons.training import code, lab, summary
 from lib.lessons.training import figures as figs
 from lib.lessons.training.controls import CONTROLS as C
 
@@ -79,12 +79,13 @@ node_notes = {"h1": f"z₁ = {fmt(first.z_hidden[0])} · b₁ = {fmt(net.b1, 2)}
               "h2": f"z₂ = {fmt(first.z_hidden[1])} · b₂ = {fmt(net.b2, 2)}",
               "y": f"z = {fmt(first.z_out)} · c = {fmt(net.c, 2)}"}
 params = net.params()
+st.markdown(f"**{t('training.fig_forward')}**")  # above the chart, where a phone wraps it
 st.plotly_chart(
     figs.network_figure({n: f"{figs.symbol(n)} = {fmt(params[n], 2)}" for n, *_ in figs.EDGES}, params,
                         node_text, node_notes,
-                        t("training.loss_box", target=fmt(net.target, 2), loss=fmt(first.loss, 6)),
-                        title=t("training.fig_forward")),
+                        t("training.loss_box", target=fmt(net.target, 2), loss=fmt(first.loss, 6))),
     key="forward_net")
+ui.chart_summary(summary.forward_summary(current_language(), net, first))
 
 m = st.columns(4)
 m[0].metric(t("training.m_h1"), fmt(first.h[0]), border=True)
@@ -114,6 +115,7 @@ step = step_for(net)  # the gradients do not depend on the learning rate either
 g = step.grads
 
 dy = step.before.y - net.target
+st.markdown(f"**{t('training.fig_backward')}**")  # above the chart, where a phone wraps it
 st.plotly_chart(
     figs.network_figure(
         {n: f"∂L/∂{figs.symbol(n)} = {fmt_grad(g[n])}" for n, *_ in figs.EDGES}, g,
@@ -122,9 +124,9 @@ st.plotly_chart(
          "y": f"δ<br><b>{fmt_grad(step.delta_out)}</b>"},
         {"h1": f"∂L/∂b₁ = δ₁ = {fmt_grad(g['b1'])}", "h2": f"∂L/∂b₂ = δ₂ = {fmt_grad(g['b2'])}",
          "y": f"∂L/∂c = δ = {fmt_grad(g['c'])}"},
-        t("training.back_loss_box", dy=fmt(dy, 4)),
-        title=t("training.fig_backward")),
+        t("training.back_loss_box", dy=fmt(dy, 4))),
     key="backward_net")
+ui.chart_summary(summary.backward_summary(current_language(), step))
 
 st.markdown(t("training.chain_title"))
 h1, h2 = fmt(step.before.h[0]), fmt(step.before.h[1])
@@ -199,6 +201,7 @@ fig, group = figs.batches_figure(bspec.n, bspec.batch_size, bspec.epochs, {
     "epoch": t("training.fig_epoch"), "full": t("training.fig_full"), "last": t("training.fig_last"),
     "x": t("training.fig_x"), "hover": t("training.fig_hover"), "more": t("training.fig_more")})
 st.plotly_chart(fig, key="batches")
+ui.chart_summary(summary.batches_summary(current_language(), bspec))
 st.caption(t("training.s3_fig_caption") + (" " + t("training.s3_grouped", group=group) if group > 1 else ""))
 
 st.subheader(t("training.s3_fit_header"))
@@ -219,6 +222,7 @@ if bspec.runnable:
     st.plotly_chart(figs.fit_history_figure(run.iterations_after_epoch, run.loss, {
         "x": t("training.fig_fit_x"), "y": t("training.fig_fit_y"), "trace": t("training.fig_fit_trace"),
         "epoch": t("training.fig_fit_epoch")}), key="fit_history")
+    ui.chart_summary(summary.fit_summary(current_language(), run))
     st.caption(t("training.s3_fit_caption"))
 else:
     st.info(t("training.s3_too_many", total=bspec.total, limit=lab.MAX_FIT_ITERATIONS), icon="⏱️")
@@ -253,6 +257,7 @@ st.plotly_chart(figs.descent_figure(curve_w, curve_loss, descent.path_w, descent
     "w": t("training.fig_w"), "loss": t("training.fig_loss"), "step": t("training.fig_step"),
     "loss_log": t("training.fig_loss_log"),
     "escaped": t("training.fig_escaped")}, escaped=descent.nonfinite_at is not None), key="descent")
+ui.chart_summary(summary.descent_summary(current_language(), descent))
 st.caption(t("training.s4_caption"))
 if descent.nonfinite_at is not None:
     st.warning(t("training.s4_overflow", step=descent.nonfinite_at), icon="♾️")

@@ -12,6 +12,8 @@ from plotly.subplots import make_subplots
 from lib.core.figure_style import GRID, PALETTE, base
 
 TRAIN, VAL = PALETTE[1], PALETTE[0]
+# Training and validation differ in dash and marker too, not in colour alone: (colour, dash, marker).
+TRAIN_STYLE, VAL_STYLE = (TRAIN, "solid", "circle"), (VAL, "dash", "diamond")
 
 
 def image_grid(images: np.ndarray, titles: Sequence[str], cols: int = 5, row_height: int = 150,
@@ -38,10 +40,12 @@ def history_figure(history: Mapping[str, Sequence[float]], labels: Mapping[str, 
     """Loss (left) and accuracy (right) per epoch, training and validation."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["loss"], labels["accuracy"]), horizontal_spacing=0.1)
     for col, key in ((1, "loss"), (2, "accuracy")):
-        for prefix, colour, name in (("", TRAIN, labels["train"]), ("val_", VAL, labels["val"])):
+        for prefix, (colour, dash, symbol), name in (("", TRAIN_STYLE, labels["train"]),
+                                                      ("val_", VAL_STYLE, labels["val"])):
             values = history.get(prefix + key, [])
             fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines+markers",
-                                     name=name, line=dict(color=colour, width=2.5), showlegend=col == 1,
+                                     name=name, line=dict(color=colour, width=2.5, dash=dash),
+                                     marker=dict(symbol=symbol, size=7), showlegend=col == 1,
                                      legendgroup=name), row=1, col=col)
     base(fig, None, height=height)
     fig.update_layout(margin=dict(t=60), legend=dict(y=1.12))

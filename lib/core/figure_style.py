@@ -10,8 +10,17 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import plotly.io as pio
 
-PALETTE = ("#E8590C", "#1C7ED6", "#2B8A3E", "#AE3EC9", "#F08C00", "#0B7285", "#C2255C", "#5C940D")
-NEG, POS = "#1C7ED6", "#E8590C"  # class 0 / class 1
+# Colour-blind-safe categories: Okabe & Ito's vermillion, blue, bluish green and reddish purple, Paul
+# Tol's olive and a violet; Okabe-Ito's orange, sky blue, yellow and black are left out, as they fall
+# under 3:1 against the light (#FFFFFF) or the dark (#111318) background. Every colour here reaches 3:1
+# (WCAG non-text contrast) on both, and any two stay apart under protan-, deutan- and tritanopia
+# (tests/core/test_chart_encodings.py checks the contrast). Colour is never the only difference: series
+# compared in one figure also differ in dash or marker (DASHES, SYMBOLS).
+PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#999933", "#9F7AEA")
+NEG, POS = PALETTE[1], PALETTE[0]  # class 0 / class 1
+NEG_SYMBOL, POS_SYMBOL = "circle", "x"  # scatter classes differ in shape as well as colour
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")  # the i-th series' dash
+SYMBOLS = ("circle", "diamond", "square", "triangle-up", "x", "star")  # the i-th series' marker
 FONT = "Noto Sans CJK KR, Noto Sans KR, Apple SD Gothic Neo, Malgun Gothic, sans-serif"
 
 
@@ -19,6 +28,61 @@ FONT = "Noto Sans CJK KR, Noto Sans KR, Apple SD Gothic Neo, Malgun Gothic, sans
 NEUTRAL = "#868E96"  # lines, outlines and markers the theme does not colour (instead of near-black ink)
 GRID = "rgba(134, 142, 150, 0.25)"  # a grid line of a lesson's own (instead of "#eee")
 LABEL_BG = "rgba(134, 142, 150, 0.2)"  # behind a legend or an annotation (instead of translucent white)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _mix(colour: str, other: tuple[int, int, int], share: float) -> str:
+    """``colour`` moved ``share`` of the way towards ``other`` (an RGB triple)."""
+    return "#" + "".join(f"{round(c + (o - c) * share):02X}" for c, o in zip(_rgb(colour), other, strict=True))
+
+
+def tint(colour: str, share: float = 0.85) -> str:
+    """A pale box fill of a palette colour (a diagram's node), for dark text drawn on it."""
+    return _mix(colour, (255, 255, 255), share)
+
+
+def rgba(colour: str, alpha: float) -> str:
+    """A palette colour as a translucent fill (a shaded area, a region)."""
+    r, g, b = _rgb(colour)
+    return f"rgba({r}, {g}, {b}, {alpha:g})"
+
+
+def shade(colour: str, share: float = 0.35) -> str:
+    """A palette colour darkened by ``share`` (a second tone of one category, e.g. alternating blocks)."""
+    return _mix(colour, (0, 0, 0), share)
+
+
+def ink(colour: str) -> str:
+    """A palette colour darkened until text in it reaches 4.5:1 on white (text inside a white box)."""
+    share = 0.0
+    while contrast(_mix(colour, (0, 0, 0), share), "#FFFFFF") < 4.5:
+        share += 0.05
+    return _mix(colour, (0, 0, 0), share)
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of ``#RRGGBB``."""
+    def channel(c: int) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in _rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+# Pale fills for diagram boxes (text on them is dark): one per palette colour, and a grey one.
+FILLS = tuple(tint(c) for c in PALETTE)
+PLAIN_FILL = "#F1F3F5"
+BOX_INK = "#212529"  # text on a pale box (its own background, so the same in both themes)
+BOX_EDGE = "#495057"  # the outline of a pale box
 
 
 def _register_template() -> None:
@@ -55,6 +119,9 @@ _register_template()
 
 def base(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
     """Apply the course layout in place and return the figure."""
+    if pio.templates.default != "course":  # importing Streamlit after this module sets its own default
+        pio.templates.default = "course"
+        fig.update_layout(template="course")
     fig.update_layout(
         title=dict(text=title, x=0.01, font=dict(size=15)) if title else None,
         height=height,

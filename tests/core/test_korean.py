@@ -22,14 +22,17 @@ from tests.apptest import open_page
 from tests.learner_text import english, learner_texts
 
 # Small settings for the lessons that train (ranges from each lesson's control table).
+# Small settings that keep each page quick yet draw everything it can, comparisons included (the
+# optional Keras histories, mini-batch beside full batch): tests/core/test_chart_encodings.py reads these renders too.
 SMALL: dict[str, dict[str, str]] = {
     "regression": {"epochs": "10"},
-    "layers": {"cmp_epochs": "1"},
-    "design": {"fm_images": "1000", "ds_epochs": "1", "sr_seeds": "1", "sr_epochs": "1"},
+    "layers": {"cmp_epochs": "1", "fn_train": "true", "fn_samples": "64", "fn_epochs": "1"},
+    "design": {"fm_images": "1000", "ds_epochs": "1", "sr_seeds": "2", "sr_epochs": "1"},
     "optimizers": {"sf_steps": "50", "race_samples": "200", "race_epochs": "5"},
     "callbacks": {"cb_data": "digits", "cb_rows": "200", "cb_units": "64", "cb_epochs": "10", "cb_seed": "1"},
     "saving": {"sv_images": "1000", "sv_epochs": "2", "sv_units": "20"},
     "evaluation": {"ev_epochs": "5"},
+    "linear": {"samples": "200", "steps": "10", "minibatch": "true", "batch": "64"},
 }
 
 # Texts a Korean page rightly shows in another language: the language picker names each language

@@ -85,9 +85,11 @@ def test_a_stale_address_in_a_rerun_request_does_not_survive():
 def test_the_share_control_shows_the_address():
     at = open_page("autodiff", "en", x="3.8", foo="bar")
     at.slider(key="w").set_value(1.5).run()
-    share = [html.unescape(re.search(r'class="course-share-link">([^<]*)<', h.proto.body).group(1))
-             for h in at.sidebar.get("html")]  # in the browser the shown link then follows the address bar
+    bodies = [h.proto.body for h in at.sidebar.get("html")]
+    share = [html.unescape(found.group(1)) for body in bodies
+             if (found := re.search(r'class="course-share-link">([^<]*)<', body))]
     assert len(share) == 1 and share[0].endswith("?lang=en&x=3.8&w=1.5")
+    assert sum("window.__courseShow = show" in body for body in bodies) == 1  # the browser half (links.html)
     assert list(at.query_params.items()) == [("lang", "en"), ("x", "3.8"), ("w", "1.5")]
 
 

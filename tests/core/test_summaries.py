@@ -42,5 +42,7 @@ def test_history_sentence_joins_the_parts(lang: str) -> None:
         assert number in text
     assert ("over 5 epochs" if lang == "en" else "5 에포크 동안") in text
     one = summaries.history_sentence(lang, {"loss": [0.5]}, {"loss": "training loss" if lang == "en" else "학습 손실"})
-    assert one == ("Training loss stayed at 0.500 over 1 epoch." if lang == "en" else "학습 손실: 1 에포크 동안 0.500에 머물렀습니다.")
+    expected = {"en": "Training loss stayed at 0.500 over 1 epoch.",
+                "ko": "학습 손실: 1 에포크 동안 0.500에 머물렀습니다."}
+    assert one == expected[lang]
     assert text.count(".") >= 3

@@ -8,9 +8,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.core.figure_style import PALETTE, base
+from lib.core.figure_style import NEUTRAL, PALETTE, base
 
-F_COLOUR, TANGENT_COLOUR, DERIV_COLOUR, POINT_COLOUR = PALETTE[1], PALETTE[0], PALETTE[2], PALETTE[6]
+F_COLOUR, TANGENT_COLOUR, DERIV_COLOUR, POINT_COLOUR = PALETTE[1], PALETTE[0], PALETTE[2], PALETTE[3]
+# f solid, the tangent dashed, f' dotted: the three lines differ by more than colour.
+F_DASH, TANGENT_DASH, DERIV_DASH = "solid", "dash", "dot"
 
 
 def _padded(lo: float, hi: float, pad: float = 0.08) -> list[float]:
@@ -33,7 +35,7 @@ def tangent_figure(xs: Sequence[float], ys: Sequence[float], x0: float, y0: floa
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=labels["f"],
                              line=dict(color=F_COLOUR, width=3)), row=1, col=1)
     fig.add_trace(go.Scatter(x=xs, y=tangent, mode="lines", name=labels["tangent"],
-                             line=dict(color=TANGENT_COLOUR, width=2, dash="dash")), row=1, col=1)
+                             line=dict(color=TANGENT_COLOUR, width=2, dash=TANGENT_DASH)), row=1, col=1)
     fig.add_trace(go.Scatter(x=[x0], y=[y0], mode="markers", name=labels["point"],
                              marker=dict(size=13, color=POINT_COLOUR, line=dict(width=2, color="white")),
                              hovertemplate="x = %{x:.4f}<br>f(x) = %{y:.4f}<extra></extra>"), row=1, col=1)
@@ -41,12 +43,12 @@ def tangent_figure(xs: Sequence[float], ys: Sequence[float], x0: float, y0: floa
     if dys is not None:
         dys = np.asarray(dys, float)
         fig.add_trace(go.Scatter(x=xs, y=dys, mode="lines", name=labels["deriv"],
-                                 line=dict(color=DERIV_COLOUR, width=3)), row=2, col=1)
+                                 line=dict(color=DERIV_COLOUR, width=3, dash=DERIV_DASH)), row=2, col=1)
         fig.add_trace(go.Scatter(x=[x0], y=[slope], mode="markers", showlegend=False,
                                  marker=dict(size=11, color=POINT_COLOUR, line=dict(width=2, color="white")),
                                  hovertemplate="x = %{x:.4f}<br>f'(x) = %{y:.4f}<extra></extra>"), row=2, col=1)
         fig.update_yaxes(title_text=labels["dy"], range=_padded(float(dys.min()), float(dys.max())), row=2, col=1)
-    fig.add_vline(x=x0, line=dict(color="#adb5bd", width=1, dash="dot"))
+    fig.add_vline(x=x0, line=dict(color=NEUTRAL, width=1, dash="dot"))
     fig.update_xaxes(range=[float(xs.min()), float(xs.max())], zeroline=True, zerolinecolor="#ced4da")
     fig.update_xaxes(title_text=labels["x"], row=rows, col=1)
     base(fig, height=height)
@@ -63,10 +65,10 @@ def step_error_figure(steps: Sequence[float], errors: Sequence[float], chosen: f
     errors = np.asarray(errors, float)
     floor = 1e-9
     shown = np.maximum(errors, floor)
-    colours = [POINT_COLOUR if np.isclose(s, chosen) else "#adb5bd" for s in steps]
+    colours = [POINT_COLOUR if np.isclose(s, chosen) else NEUTRAL for s in steps]
     fig = go.Figure(go.Scatter(
         x=steps, y=shown, mode="lines+markers", showlegend=False,
-        line=dict(color="#868e96", width=1.5),
+        line=dict(color=NEUTRAL, width=1.5),
         marker=dict(size=[15 if np.isclose(s, chosen) else 9 for s in steps], color=colours,
                     line=dict(width=1, color="white")),
         customdata=errors,

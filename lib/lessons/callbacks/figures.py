@@ -12,10 +12,11 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lib.core.figure_style import GRID, LABEL_BG, PALETTE, base
+from lib.core.figure_style import GRID, LABEL_BG, NEUTRAL, PALETTE, base
 
 TRAIN, VAL = PALETTE[1], PALETTE[0]
-GOOD, BAD, MUTED = "#2B8A3E", "#C92A2A", "#868E96"
+TRAIN_DASH, VAL_DASH = "solid", "dash"  # training and validation differ in dash as well as colour
+GOOD, BAD, MUTED = PALETTE[2], PALETTE[3], NEUTRAL
 
 
 def _finite(values: Sequence[float]) -> list[float | None]:
@@ -27,12 +28,12 @@ def _epochs(n: int) -> list[int]:
 
 
 def _pair(history: dict, key: str, labels: dict, axes: str = "", legend: bool = True) -> list[go.Scatter]:
-    """Training (blue) and validation (orange) curves of one metric; the axis title names the metric."""
+    """Training (blue, solid) and validation (vermillion, dashed) curves of one metric; the axis title names it."""
     traces = []
-    for name, colour, group in ((key, TRAIN, "train"), (f"val_{key}", VAL, "validation")):
+    for name, colour, dash, group in ((key, TRAIN, TRAIN_DASH, "train"), (f"val_{key}", VAL, VAL_DASH, "validation")):
         values = history.get(name, [])
         traces.append(go.Scatter(x=_epochs(len(values)), y=_finite(values), name=labels[group], mode="lines",
-                                 line=dict(color=colour, width=2), legendgroup=group, showlegend=legend,
+                                 line=dict(color=colour, width=2, dash=dash), legendgroup=group, showlegend=legend,
                                  xaxis=f"x{axes}", yaxis=f"y{axes}",
                                  hovertemplate=f"{labels.get(name, name)} %{{y:.4f}}<extra></extra>"))
     return traces
@@ -49,8 +50,9 @@ def _band(x0: float, x1: float, colour: str, opacity: float, axes: str) -> dict:
 
 
 def _note(x: float, y: float, text: str, colour: str, axes: str, **kwargs: object) -> dict:
-    return dict(x=x, y=y, xref=f"x{axes}", yref=f"y{axes} domain", text=text, showarrow=False,
-                font=dict(size=11, color=colour), **kwargs)
+    """A label in the theme's text colour (readable on light and dark), framed in the colour of what it names."""
+    return dict(dict(x=x, y=y, xref=f"x{axes}", yref=f"y{axes} domain", text=text, showarrow=False,
+                     font=dict(size=11), bordercolor=colour, borderwidth=1.5, borderpad=2), **kwargs)
 
 
 def _side_by_side(traces: list, labels: dict, height: int, shapes: list | None = None,
@@ -65,30 +67,49 @@ def _side_by_side(traces: list, labels: dict, height: int, shapes: list | None =
     return base(fig, height=height)
 
 
+def _single(traces: list, labels: dict, metric: str, height: int, shapes: list | None = None,
+            notes: list | None = None) -> go.Figure:
+    """One metric on its own axes: two of these side by side in ``st.columns`` stack on a phone."""
+    fig = go.Figure(data=traces, layout=dict(
+        xaxis=dict(title=dict(text=labels["epoch"])), yaxis=dict(title=dict(text=labels[metric])),
+        shapes=shapes or [], annotations=notes or []))
+    return base(fig, height=height)
+
+
 def curves_figure(history: dict, labels: dict, best: int | None = None, stop: int | None = None,
-                  warmup: int = 0, height: int = 340) -> go.Figure:
+                  warmup: int = 0, height: int = 340, metric: str | None = None) -> go.Figure:
     """Loss and accuracy, training and validation; ``best``/``stop`` are epochs from 1 to mark.
 
     Between ``best`` and ``stop`` lies the patience window: epochs without improvement.
     ``warmup`` shades the first epochs EarlyStopping ignores (``start_from_epoch``).
+    ``metric`` ("loss" or "accuracy") draws that one alone, full width (the page puts the two
+    in columns, which a phone stacks); without it both share one figure side by side.
     """
-    traces = _pair(history, "loss", labels) + _pair(history, "accuracy", labels, "2", legend=False)
+    if metric is not None:
+        traces = _pair(history, metric, labels)
+        panels = ("",)
+    else:
+        traces = _pair(history, "loss", labels) + _pair(history, "accuracy", labels, "2", legend=False)
+        panels = ("", "2")
     shapes, notes = [], []
-    for axes in ("", "2"):
+    for axes in panels:
         if warmup > 0:
             shapes.append(_band(0.5, warmup + 0.5, MUTED, 0.12, axes))
         if best is not None and stop is not None and stop > best:
             shapes.append(_band(best, stop, BAD, 0.08, axes))
-        for epoch, colour, key in ((best, GOOD, "best"), (stop, BAD, "stop")):
+        for epoch, colour, key, dash in ((best, GOOD, "best", "dash"), (stop, BAD, "stop", "dot")):
             if epoch is not None:
-                shapes.append(_vline(epoch, colour, axes))
+                shapes.append(_vline(epoch, colour, axes, dash=dash))
                 notes.append(_note(epoch, 1.0, f"{labels[key]} {epoch}", colour, axes, yanchor="top",
                                    xanchor="left" if key == "stop" else "right", bgcolor=LABEL_BG))
-    if warmup > 0:
-        notes.append(_note((warmup + 1) / 2, 1.0, labels["warmup"], MUTED, "", yanchor="bottom"))
-    if best is not None and stop is not None and stop > best:
-        notes.append(_note((best + stop) / 2, 0.02, f"{labels['patience']} {stop - best}", BAD, "2",
-                           yanchor="bottom"))
+    # The warm-up label over the loss, the patience label at the foot of the accuracy (where no curve runs).
+    if warmup > 0 and metric in (None, "loss"):
+        notes.append(_note((warmup + 1) / 2, 1.0, labels["warmup"], MUTED, "", yanchor="bottom", borderwidth=0))
+    if best is not None and stop is not None and stop > best and metric in (None, "accuracy"):
+        notes.append(_note((best + stop) / 2, 0.02, f"{labels['patience']} {stop - best}", BAD, panels[-1],
+                           yanchor="bottom", borderwidth=0))
+    if metric is not None:
+        return _single(traces, labels, metric, height, shapes, notes)
     return _side_by_side(traces, labels, height, shapes, notes)
 
 
@@ -97,7 +118,7 @@ def plateau_figure(history: dict, lr: Sequence[float], monitor: str, labels: dic
     key = monitor.removeprefix("val_")
     traces = _pair(history, key, labels)
     traces.append(go.Scatter(x=_epochs(len(lr)), y=list(lr), name=labels["lr"], mode="lines+markers",
-                             line=dict(color=PALETTE[3], width=2, shape="hv"), marker=dict(size=4),
+                             line=dict(color=PALETTE[3], width=2, shape="hv"), marker=dict(size=5, symbol="square"),
                              xaxis="x2", yaxis="y2"))
     shapes = [_vline(i + 1, PALETTE[3], axes, dash="dot", width=1)
               for i in range(1, len(lr)) if lr[i] != lr[i - 1] for axes in ("", "2")]
@@ -122,7 +143,7 @@ def checkpoint_figure(history: dict, monitor: str, saved: Sequence[tuple], picke
                              hovertext=[c[2] for c in saved], hoverinfo="text+y"))
     chosen = [c for c in saved if c[0] == picked]
     if chosen:
-        star = dict(symbol="star", size=18, color=PALETTE[4], line=dict(width=1, color="black"))
+        star = dict(symbol="star", size=18, color=PALETTE[4], line=dict(width=1, color=NEUTRAL))
         fig.add_trace(go.Scatter(x=[chosen[0][0]], y=_finite([chosen[0][1]]), name=labels["picked"], mode="markers",
                                  marker=star))
     base(fig, height=height)
@@ -131,17 +152,24 @@ def checkpoint_figure(history: dict, monitor: str, saved: Sequence[tuple], picke
     return fig
 
 
-def board_figure(scalars: dict, history: dict, labels: dict, height: int = 340) -> go.Figure:
-    """Scalars read back from the event files (markers) over the history fit returned (lines)."""
+def board_figure(scalars: dict, history: dict, labels: dict, height: int = 340, metric: str | None = None) -> go.Figure:
+    """Scalars read back from the event files (markers) over the history fit returned (lines).
+
+    ``metric`` ("loss" or "accuracy") draws that one alone, as ``curves_figure`` does.
+    """
     traces = []
-    for axes, key in (("", "loss"), ("2", "accuracy")):
+    panels = (("", metric),) if metric is not None else (("", "loss"), ("2", "accuracy"))
+    for axes, key in panels:
         traces += _pair(history, key, labels, axes, legend=not axes)
-        for run, colour, name in (("train", TRAIN, labels["from_train"]), ("validation", VAL, labels["from_val"])):
+        for run, colour, symbol, name in (("train", TRAIN, "circle-open", labels["from_train"]),
+                                          ("validation", VAL, "diamond-open", labels["from_val"])):
             steps, values = scalars.get(run, {}).get(f"epoch_{key}", (np.array([]), np.array([])))
             traces.append(go.Scatter(x=[int(s) + 1 for s in steps], y=_finite(values), name=name, mode="markers",
-                                     marker=dict(color=colour, size=7, symbol="circle-open", line=dict(width=2)),
+                                     marker=dict(color=colour, size=8, symbol=symbol, line=dict(width=2)),
                                      legendgroup=f"tb_{run}", showlegend=not axes, xaxis=f"x{axes}",
                                      yaxis=f"y{axes}"))
+    if metric is not None:
+        return _single(traces, labels, metric, height)
     return _side_by_side(traces, labels, height)
 
 
@@ -185,8 +213,8 @@ def progress_figure(updates: Sequence[tuple], steps_per_epoch: int, history: dic
 
 EFFECT_STYLE = {
     "saved": ("diamond", GOOD), "not_saved": ("circle-open", MUTED), "improved": ("triangle-up", GOOD),
-    "waiting": ("circle", MUTED), "stop": ("x", BAD), "lr_cut": ("triangle-down", PALETTE[3]),
-    "cooldown": ("square-open", PALETTE[3]), "wrote": ("square", PALETTE[5]),
+    "waiting": ("circle", MUTED), "stop": ("x", BAD), "lr_cut": ("triangle-down", PALETTE[1]),
+    "cooldown": ("square-open", PALETTE[1]), "wrote": ("square", PALETTE[5]),
 }
 
 
@@ -195,12 +223,14 @@ def events_figure(events: Sequence[tuple], lanes: Sequence[str], effect_names: d
     """What each callback did at the end of every epoch, one lane per callback in list order."""
     fig = go.Figure()
     ends = [e for e in events if e[1] == "on_epoch_end" and e[3]]
+    epochs = max((e[0] + 1 for e in ends), default=1)
+    size = min(10, max(6, 260 // epochs))  # smaller for many epochs, so a phone's width keeps them apart
     for code, (symbol, colour) in EFFECT_STYLE.items():
         mine = [e for e in ends if e[3] == code]
         if not mine:
             continue
         fig.add_trace(go.Scatter(x=[e[0] + 1 for e in mine], y=[e[2] for e in mine], mode="markers",
-                                 name=effect_names[code], marker=dict(symbol=symbol, size=10, color=colour,
+                                 name=effect_names[code], marker=dict(symbol=symbol, size=size, color=colour,
                                                                       line=dict(width=1, color=colour)),
                                  hovertemplate=f"{labels['epoch']} %{{x}}: {effect_names[code]}<extra></extra>"))
     if picked is not None:

@@ -10,9 +10,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lib.core.charts import history_figure, image_grid  # noqa: F401  (drawn by the design page)
-from lib.core.figure_style import GRID, NEUTRAL, PALETTE, base
+from lib.core.figure_style import DASHES, GRID, NEUTRAL, PALETTE, SYMBOLS, base
 
 ACT_COLOURS = {"sigmoid": PALETTE[1], "relu": PALETTE[0]}
+# And a dash and a marker each, so the two activations differ by more than colour.
+ACT_DASHES = {"sigmoid": "solid", "relu": "dash"}
+ACT_SYMBOLS = {"sigmoid": "circle", "relu": "square"}
 TRAIN, VAL = PALETTE[1], PALETTE[0]
 
 
@@ -42,6 +45,7 @@ def seeds_figure(val_acc: Mapping[str, Sequence[float]], labels: Mapping[str, st
         fig.add_trace(go.Scatter(
             x=i + jitter, y=values, mode="markers", name=labels[act], showlegend=False,
             marker=dict(size=11, color=ACT_COLOURS.get(act, PALETTE[2]), opacity=0.75,
+                        symbol=ACT_SYMBOLS.get(act, "triangle-up"),
                         line=dict(width=1, color="white")),
             text=[f"{labels['seed']} {s}" for s in range(len(values))],
             hovertemplate="%{text}: %{y:.4f}<extra></extra>"))
@@ -64,10 +68,10 @@ def activation_figure(z: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.n
     """Each activation (left) and its derivative (right)."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["value"], labels["slope"]), horizontal_spacing=0.1)
     for act, (y, dy) in curves.items():
-        colour = ACT_COLOURS.get(act, PALETTE[2])
-        fig.add_trace(go.Scatter(x=z, y=y, name=labels[act], line=dict(color=colour, width=2.5), legendgroup=act),
-                      row=1, col=1)
-        fig.add_trace(go.Scatter(x=z, y=dy, name=labels[act], line=dict(color=colour, width=2.5, dash="dot"),
+        colour, dash = ACT_COLOURS.get(act, PALETTE[2]), ACT_DASHES.get(act, "dot")
+        fig.add_trace(go.Scatter(x=z, y=y, name=labels[act], line=dict(color=colour, width=2.5, dash=dash),
+                                 legendgroup=act), row=1, col=1)
+        fig.add_trace(go.Scatter(x=z, y=dy, name=labels[act], line=dict(color=colour, width=2.5, dash=dash),
                                  legendgroup=act, showlegend=False), row=1, col=2)
     base(fig, None, height=320)
     fig.update_layout(margin=dict(t=60), legend=dict(y=1.14))
@@ -84,7 +88,9 @@ def gradient_figure(grads: Mapping[str, np.ndarray], labels: Mapping[str, str]) 
     for act, values in grads.items():
         layers = list(range(1, len(values) + 1))
         fig.add_trace(go.Scatter(x=layers, y=values, mode="lines+markers", name=labels[act],
-                                 line=dict(color=ACT_COLOURS.get(act, PALETTE[2]), width=2.5), marker=dict(size=8),
+                                 line=dict(color=ACT_COLOURS.get(act, PALETTE[2]), width=2.5,
+                                           dash=ACT_DASHES.get(act, "dot")),
+                                 marker=dict(size=8, symbol=ACT_SYMBOLS.get(act, "triangle-up")),
                                  hovertemplate=f"{labels['layer']} %{{x}}: %{{y:.2e}}<extra>{labels[act]}</extra>"))
     n = max(len(v) for v in grads.values())
     base(fig, None, height=340)
@@ -99,7 +105,9 @@ def pair_figure(curves: Mapping[str, Sequence[float]], labels: Mapping[str, str]
     fig = go.Figure()
     for i, (name, values) in enumerate(curves.items()):
         fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines+markers", name=name,
-                                 line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=2.5)))
+                                 line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=2.5,
+                                           dash=DASHES[i % len(DASHES)]),
+                                 marker=dict(symbol=SYMBOLS[i % len(SYMBOLS)], size=8)))
     base(fig, None, height=320)
     fig.update_xaxes(title_text=labels["x"], dtick=1, gridcolor=GRID)
     fig.update_yaxes(title_text=labels["y"], gridcolor=GRID, tickformat=".3f")
@@ -110,7 +118,9 @@ def bars_figure(names: Sequence[str], values: Sequence[float], labels: Mapping[s
                 highlight: int | None = None, text_format: str = "{:.4f}", log: bool = False) -> go.Figure:
     """One bar per name, the value written on it; ``highlight`` gets the accent colour."""
     colours = [PALETTE[0] if i == highlight else PALETTE[1] for i in range(len(names))]
-    fig = go.Figure(go.Bar(x=list(names), y=list(values), marker_color=colours,
+    hatch = ["/" if i == highlight else "" for i in range(len(names))]  # the highlight is hatched, not only coloured
+    fig = go.Figure(go.Bar(x=list(names), y=list(values),
+                           marker=dict(color=colours, pattern=dict(shape=hatch, fgcolor="white", fgopacity=0.5)),
                            text=[text_format.format(v) for v in values], textposition="outside", cliponaxis=False))
     base(fig, None, height=320)
     finite = [v for v in values if math.isfinite(v)]
@@ -133,7 +143,8 @@ def search_figure(lrs: Sequence[float], units: Sequence[int], acc: Sequence[floa
         mine = [j for j, u in enumerate(units) if u == width]
         fig.add_trace(go.Scatter(
             x=[lrs[j] for j in mine], y=[acc[j] for j in mine], mode="markers", name=f"{labels['units']} {width}",
-            marker=dict(size=13, color=PALETTE[(i + 1) % len(PALETTE)], line=dict(width=1, color="white")),
+            marker=dict(size=13, color=PALETTE[(i + 1) % len(PALETTE)], symbol=SYMBOLS[i % len(SYMBOLS)],
+                        line=dict(width=1, color="white")),
             text=[str(j + 1) for j in mine],
             hovertemplate=f"#%{{text}}<br>{labels['x']} %{{x:.3g}}<br>{labels['y']} %{{y:.4f}}<extra></extra>"))
     if 0 <= best < len(acc) and math.isfinite(acc[best]):

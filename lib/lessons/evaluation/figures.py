@@ -8,13 +8,27 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.core.figure_style import GRID, LABEL_BG, NEG, NEUTRAL, PALETTE, POS, base
+from lib.core.figure_style import (
+    DASHES,
+    GRID,
+    LABEL_BG,
+    NEG,
+    NEUTRAL,
+    PALETTE,
+    PLAIN_FILL,
+    POS,
+    SYMBOLS,
+    base,
+    rgba,
+    tint,
+)
 
-CHANCE = "#868E96"
-MODEL_A, MODEL_B = "#C2255C", "#1C7ED6"
-PIN_COLOURS = ("#2B8A3E", "#AE3EC9", "#F08C00", "#0B7285", "#5C940D", "#495057")
-CLASS_COLOURS = ("#DEE2E6", "#868E96", "#E8590C")  # background, road, car
-RIGHT, WRONG = "#2B8A3E", "#E03131"
+CHANCE = NEUTRAL
+MODEL_A, MODEL_B = PALETTE[3], PALETTE[1]
+PIN_COLOURS = (PALETTE[2], PALETTE[4], PALETTE[5], PALETTE[0], NEUTRAL, PALETTE[1])
+CLASS_COLOURS = ("#DEE2E6", NEUTRAL, POS)  # background, road, car (each cell also shows its class number)
+RIGHT, WRONG = PALETTE[2], PALETTE[0]  # bluish green / vermillion (the cells also show ✓ / ✗)
+CURVE_MARKERS = 12  # a curve's marker shape, drawn at this many points of it: runs differ by shape, not colour alone
 
 
 def _layout(title: str | None, height: int, **extra: object) -> dict:
@@ -50,7 +64,8 @@ def distribution_figure(counts: dict[str, tuple[int, int]], removed: int, labels
     x = [labels["neg"], labels["pos"]]
     data = [go.Bar(x=x, y=list(counts[part]), name=labels[part], marker_color=colour, text=list(counts[part]),
                    textposition="inside", insidetextanchor="middle")
-            for part, colour in (("train", "#495057"), ("val", "#ADB5BD"))]
+            for part, colour in (("train", PALETTE[1]), ("val", NEUTRAL))]
+    data[1].marker.pattern = dict(shape=".", fgcolor="white", fgopacity=0.5)  # validation: dotted, not a colour alone
     if removed:
         data.append(go.Bar(x=x[1:], y=[removed], name=labels["removed"], text=[removed], textposition="inside",
                            marker=dict(color="rgba(0,0,0,0)", line=dict(color=POS, width=2),
@@ -84,10 +99,11 @@ def histogram_figure(y: np.ndarray, scores: np.ndarray, threshold: float, labels
     ``share``: each class as a share of itself, so a rare class stays visible beside a common one.
     """
     bins = dict(start=0.0, end=1.0 + 1e-9, size=0.025)
-    data = [go.Histogram(x=_exact(scores[y == cls]), xbins=bins, name=name, marker_color=colour, opacity=0.65,
+    data = [go.Histogram(x=_exact(scores[y == cls]), xbins=bins, name=name, opacity=0.65,
+                         marker=dict(color=colour, pattern=dict(shape=pattern, fgcolor="white", fgopacity=0.6)),
                          histnorm="probability" if share else None,
                          hovertemplate=labels["hover"] + "<extra>" + name + "</extra>")
-            for cls, colour, name in ((0, NEG, labels["neg"]), (1, POS, labels["pos"]))]
+            for cls, colour, pattern, name in ((0, NEG, "", labels["neg"]), (1, POS, "/", labels["pos"]))]
     return go.Figure(data=data, layout=_layout(
         labels.get("title"), 360, barmode="overlay", margin=dict(t=60, b=40),
         legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
@@ -105,12 +121,14 @@ def confusion_figure(confusion: np.ndarray, labels: dict[str, str]) -> go.Figure
     text = [[f"<b>{names[i][j]}</b><br>{int(cm[i, j])}<br>"
              + ("—" if np.isnan(rates[i, j]) else f"{100 * rates[i, j]:.1f}%") for j in range(2)] for i in range(2)]
     good = np.array([[1.0, 0.0], [0.0, 1.0]])
-    # Colour by how well each row does: correct cells green when high, error cells red when high.
+    # Colour by how well each row does: correct cells blue when high, error cells vermillion when high
+    # (a diverging pair colour-blind readers tell apart; every cell also names itself).
     z = np.where(good == 1, np.nan_to_num(rates), -np.nan_to_num(rates))
     heatmap = go.Heatmap(
         z=z.tolist(), x=[labels["pred_neg"], labels["pred_pos"]], y=[labels["act_neg"], labels["act_pos"]],
         text=text, texttemplate="%{text}", textfont=dict(size=14), zmin=-1, zmax=1, showscale=False,
-        hoverinfo="skip", colorscale=[[0.0, "#FFA8A8"], [0.5, "#F8F9FA"], [1.0, "#8CE99A"]], xgap=3, ygap=3)
+        hoverinfo="skip", colorscale=[[0.0, tint(POS, 0.55)], [0.5, PLAIN_FILL], [1.0, tint(NEG, 0.55)]],
+        xgap=3, ygap=3)
     return go.Figure(data=[heatmap], layout=_layout(labels.get("title"), 300, margin=dict(t=80, l=110),
                                                    yaxis=dict(autorange="reversed"), xaxis=dict(side="top")))
 
@@ -127,20 +145,31 @@ def _marker(point: tuple[float, float] | None, name: str) -> list[go.Scatter]:
                        marker=dict(size=13, color=NEUTRAL, symbol="circle-open", line=dict(width=3)))]
 
 
-_FILL = "rgba(194,37,92,0.10)"
+_FILL = rgba(MODEL_A, 0.10)
+
+
+def _run_trace(run: dict, i: int, x: list, y: list, hovertemplate: str, **extra: object) -> go.Scatter:
+    """The i-th compared curve: its colour, a dash and a marker shape of its own (a few markers along it).
+
+    Plotly keeps ``maxdisplayed`` markers of a long curve, so thousands of ROC points stay cheap to draw.
+    """
+    return go.Scatter(
+        x=x, y=y, mode="lines+markers", name=run["name"],
+        line=dict(color=run["colour"], width=2.5 if run.get("fill") else 2,
+                  dash=DASHES[i % len(DASHES)]),  # by position: a run's own "dash" would repeat among the pins
+        marker=dict(symbol=SYMBOLS[i % len(SYMBOLS)], size=7, maxdisplayed=CURVE_MARKERS),
+        fill="tozeroy" if run.get("fill") else None, fillcolor=_FILL if run.get("fill") else None,
+        hovertemplate=hovertemplate, **extra)
 
 
 def roc_figure(runs: Sequence[dict], point: tuple[float, float] | None, labels: dict[str, str]) -> go.Figure:
     """ROC curves (``runs``: name, fpr, tpr, colour, optional dash and fill), chance and perfect, the threshold."""
     data = [go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=labels["chance"], line=dict(color=CHANCE, dash="dot")),
             go.Scatter(x=[0, 0, 1], y=[0, 1, 1], mode="lines", name=labels["perfect"],
-                       line=dict(color="#ADB5BD", dash="dash", width=1.5))]
-    for run in runs:
-        data.append(go.Scatter(
-            x=_exact(run["fpr"]), y=_exact(run["tpr"]), mode="lines", name=run["name"],
-            line=dict(color=run["colour"], width=2.5 if run.get("fill") else 2, dash=run.get("dash", "solid")),
-            fill="tozeroy" if run.get("fill") else None, fillcolor=_FILL if run.get("fill") else None,
-            hovertemplate="FPR %{x:.3f}<br>TPR %{y:.3f}<extra>" + run["name"] + "</extra>"))
+                       line=dict(color=NEUTRAL, dash="longdash", width=1.5))]
+    for i, run in enumerate(runs):
+        data.append(_run_trace(run, i, _exact(run["fpr"]), _exact(run["tpr"]),
+                               "FPR %{x:.3f}<br>TPR %{y:.3f}<extra>" + run["name"] + "</extra>"))
     return go.Figure(data=data + _marker(point, labels["point"]), layout=_layout(
         labels.get("title"), 430, legend=dict(orientation="v", yanchor="bottom", y=0.02, x=0.98, xanchor="right",
                                               bgcolor=LABEL_BG),
@@ -152,12 +181,9 @@ def pr_figure(runs: Sequence[dict], baseline: float, point: tuple[float, float] 
     """Precision-recall steps (sklearn's order, drawn "steps-post"), the no-skill line at the positive rate."""
     data = [go.Scatter(x=[0, 1], y=[baseline, baseline], mode="lines", name=labels["chance"],
                        line=dict(color=CHANCE, dash="dot"))]
-    for run in runs:
-        data.append(go.Scatter(
-            x=_exact(run["recall"]), y=_exact(run["precision"]), mode="lines", name=run["name"], line_shape="hv",
-            line=dict(color=run["colour"], width=2.5 if run.get("fill") else 2, dash=run.get("dash", "solid")),
-            fill="tozeroy" if run.get("fill") else None, fillcolor=_FILL if run.get("fill") else None,
-            hovertemplate=labels["hover"] + "<extra>" + run["name"] + "</extra>"))
+    for i, run in enumerate(runs):
+        data.append(_run_trace(run, i, _exact(run["recall"]), _exact(run["precision"]),
+                               labels["hover"] + "<extra>" + run["name"] + "</extra>", line_shape="hv"))
     # Legend under the axes: under heavy imbalance the curve runs along the bottom, where a legend would sit.
     return go.Figure(data=data + _marker(point, labels["point"]), layout=_layout(
         labels.get("title"), 470, margin=dict(b=40), legend=dict(orientation="h", yanchor="top", y=-0.16, x=0),
@@ -169,7 +195,8 @@ def sweep_figure(shares: np.ndarray, auc: np.ndarray, ap: np.ndarray, labels: di
     pct = np.asarray(shares) * 100
     data = [
         go.Scatter(x=pct, y=auc, mode="lines+markers", name=labels["auc"], line=dict(color=MODEL_A)),
-        go.Scatter(x=pct, y=ap, mode="lines+markers", name=labels["ap"], line=dict(color=PALETTE[4])),
+        go.Scatter(x=pct, y=ap, mode="lines+markers", name=labels["ap"], line=dict(color=PALETTE[4], dash="dash"),
+                   marker=dict(symbol="diamond", size=8)),
         go.Scatter(x=pct, y=shares, mode="lines", name=labels["chance"], line=dict(color=CHANCE, dash="dot")),
         go.Scatter(x=[pct[0], pct[0]], y=[auc[0], ap[0]], mode="markers", name=labels["now"],
                    marker=dict(size=12, color=NEUTRAL, symbol="circle-open", line=dict(width=2.5))),
@@ -191,8 +218,8 @@ def keras_roc_figure(fpr: np.ndarray, tpr: np.ndarray, keras_fpr: np.ndarray, ke
         go.Scatter(x=_exact(fpr), y=_exact(tpr), mode="lines", name=labels["sklearn"],
                    line=dict(color=MODEL_A, width=2)),
         go.Scatter(x=keras_fpr[ok], y=keras_tpr[ok], mode="lines+markers", name=labels["keras"],
-                   line=dict(color=PALETTE[4], width=2, dash="dash"), marker=dict(size=6), fill="tozeroy",
-                   fillcolor="rgba(240,140,0,0.10)"),
+                   line=dict(color=PALETTE[4], width=2, dash="dash"), marker=dict(size=6, symbol="diamond"),
+                   fill="tozeroy", fillcolor=rgba(PALETTE[4], 0.10)),
     ]
     return go.Figure(data=data, layout=_layout(
         labels.get("title"), 380, legend=dict(orientation="v", yanchor="bottom", y=0.02, x=0.98, xanchor="right",
@@ -217,11 +244,13 @@ def masks_figure(gt: np.ndarray, pred: np.ndarray, class_names: Sequence[str], l
     fig.add_trace(go.Heatmap(z=agree, zmin=0, zmax=1, colorscale=[[0, WRONG], [0.5, WRONG], [0.5, RIGHT], [1, RIGHT]],
                              showscale=False, xgap=2, ygap=2, text=np.where(agree == 1, "✓", "✗"),
                              texttemplate="%{text}", hoverinfo="skip", opacity=0.8), row=1, col=3)
-    # One invisible marker per class makes a legend for the colours.
+    # One invisible marker per class makes a legend for the colours. The class is told apart by the number
+    # in every cell, not by colour alone; ``meta`` says so (tests/core/test_chart_encodings.py reads it).
     for i, name in enumerate(class_names):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{i} · {name}",
+                                 meta={"encoding": "cell text"},
                                  marker=dict(size=12, color=CLASS_COLOURS[i], symbol="square",
-                                             line=dict(color="#495057", width=1))), row=1, col=1)
+                                             line=dict(color=NEUTRAL, width=1))), row=1, col=1)
     base(fig, labels.get("title"), height=330)
     fig.update_layout(margin=dict(t=40, b=40))
     _legend_below(fig, -0.04)

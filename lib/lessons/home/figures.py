@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from lib.core.figure_style import GRID, PALETTE, base
+from lib.core.figure_style import GRID, PALETTE, SYMBOLS, base
 
 # (date, library lane, i18n key of the event); dates as the course gives them.
 EVENTS: tuple[tuple[str, str, str], ...] = (
@@ -28,17 +28,17 @@ def timeline(labels: Sequence[str], title: str | None = None) -> go.Figure:
     fig = go.Figure()
     rows = list(zip(EVENTS, labels, strict=True))
     order = [text for _, text in rows]
-    for lane, colour in zip(LANES, PALETTE, strict=False):
+    for lane, colour, symbol in zip(LANES, PALETTE, SYMBOLS, strict=False):  # a shape per library, not colour alone
         mine = [(d, text) for (d, ln, _), text in rows if ln == lane]
         fig.add_trace(
             go.Scatter(
                 x=[d for d, _ in mine],
                 y=[text for _, text in mine],
                 mode="markers+text",
-                marker=dict(size=14, color=colour, line=dict(width=1, color="white")),
+                marker=dict(size=14, color=colour, symbol=symbol, line=dict(width=1, color="white")),
                 text=[d[:7] for d, _ in mine],
                 textposition="middle right",
-                textfont=dict(size=11, color="#555"),
+                textfont=dict(size=11),  # the theme's text colour: readable on light and dark
                 hovertext=[f"{d[:7]} · {text}" for d, text in mine],
                 hoverinfo="text",
                 name=lane,

@@ -14,21 +14,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
-from lib.core.figure_style import FONT, PALETTE, base
+from lib.core.figure_style import FONT, NEUTRAL, PALETTE, PLAIN_FILL, SYMBOLS, base, tint
 
 if TYPE_CHECKING:  # figures stay free of TensorFlow; the boxes only need name/kind/shape/params/parents
     from lib.lessons.layers.lab import LayerInfo
 
 # Box colours by layer family, so inputs, weights-free reshaping and outputs stand apart.
 FILL = {
-    "InputLayer": "#E7F5FF",
-    "Embedding": "#FFF4E6",
-    "LSTM": "#F3F0FF",
-    "Conv1D": "#EBFBEE",
-    "Dense": "#FFF9DB",
+    "InputLayer": tint(PALETTE[1]),
+    "Embedding": tint(PALETTE[0]),
+    "LSTM": tint(PALETTE[5]),
+    "Conv1D": tint(PALETTE[2]),
+    "Dense": tint(PALETTE[4]),
 }
-PLAIN = "#F8F9FA"
-OUTPUT_FILL = "#FFE8CC"
+PLAIN = PLAIN_FILL
+OUTPUT_FILL = tint(PALETTE[0], 0.7)
 DOT_FONT = "Helvetica"
 
 
@@ -41,9 +41,9 @@ def model_dot(layers: Sequence[LayerInfo], params_label: str, outputs: Sequence[
     lines = [
         "digraph model {",
         '  rankdir=TB; nodesep=0.25; ranksep=0.3; bgcolor="transparent";',
-        f'  node [shape=box, style="rounded,filled", fontname="{DOT_FONT}", fontsize=11, color="#868E96", '
+        f'  node [shape=box, style="rounded,filled", fontname="{DOT_FONT}", fontsize=11, color="{NEUTRAL}", '
         'penwidth=1, margin="0.12,0.05"];',
-        '  edge [color="#868E96", arrowsize=0.7];',
+        f'  edge [color="{NEUTRAL}", arrowsize=0.7];',
     ]
     for layer in layers:
         fill = OUTPUT_FILL if layer.name in outputs else FILL.get(layer.kind, PLAIN)
@@ -85,14 +85,14 @@ def shape_figure(batch: int, features: int, units: int, labels: Mapping[str, str
         fig.add_shape(type="rect", x0=left, x1=left + width, y0=top - height, y1=top,
                       line=dict(color=colour, width=2), fillcolor=colour, opacity=0.25)
         fig.add_annotation(x=left + width / 2, y=top + 0.12, text=f"<b>{labels[key]}</b>", showarrow=False,
-                           yanchor="bottom", font=dict(size=13, color=colour))
+                           yanchor="bottom", font=dict(size=13))  # the theme's ink: readable on light and dark
         shape = f"({cols},)" if key == "b" else f"({rows}, {cols})"
         fig.add_annotation(x=left + width / 2, y=top - height - 0.12, text=shape, showarrow=False,
                            yanchor="top", font=dict(size=12))
         left += width
         if i < len(symbols):
             fig.add_annotation(x=left + gap / 2, y=tallest / 2, text=f"<b>{symbols[i]}</b>", showarrow=False,
-                               font=dict(size=20, color="#555"))
+                               font=dict(size=20))
             left += gap
     base(fig, None, height=260)
     fig.update_xaxes(visible=False, range=[-0.3, left + 0.3])
@@ -146,14 +146,14 @@ def history_figure(history: Mapping[str, Sequence[float]], keys: Sequence[str], 
     """Chosen history curves (training solid, ``val_`` dotted, same colour). ``labels``: x, y, val."""
     fig = go.Figure()
     for i, key in enumerate(keys):
-        colour = PALETTE[i % len(PALETTE)]
+        colour, symbol = PALETTE[i % len(PALETTE)], SYMBOLS[i % len(SYMBOLS)]  # a marker shape per metric
         for prefix, dash in (("", "solid"), ("val_", "dot")):
             values = [v if math.isfinite(v) and (v > 0 or not log_y) else None for v in history.get(prefix + key, [])]
             if not values:
                 continue
             name = names.get(key, key) + (f" ({labels['val']})" if prefix else "")
             fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers", name=name,
-                                     line=dict(color=colour, dash=dash), marker=dict(size=7)))
+                                     line=dict(color=colour, dash=dash), marker=dict(size=7, symbol=symbol)))
     base(fig, None, height=320)
     fig.update_xaxes(title=labels["x"], dtick=1)
     if log_y:  # only 1-2-5 ticks: every minor tick of a log axis labelled is unreadable

@@ -15,15 +15,15 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lib.core.figure_style import NEG, PALETTE, POS, base
+from lib.core.figure_style import NEG, NEG_SYMBOL, NEUTRAL, PALETTE, POS, POS_SYMBOL, base, rgba
 from lib.lessons.linear.lab import Boundary, boundary
 
-LINE_COLOUR = "#C92A2A"  # the course draws its boundary in red ("-r")
+LINE_COLOUR = PALETTE[2]  # the boundary: a third colour, apart from both classes (the course's "-r" red is a class's)
 # Drawing order of the series styles: a dashed comparison line goes on top of the wide main line, which
 # is drawn a little transparent, so two runs that end up close (full batch and mini-batch) both stay
 # visible. The legend keeps the order the page gives.
 _LAYER = {"thin": 0, "main": 1, "dashed": 2}
-REGION_COLOUR = "rgba(232, 89, 12, 0.13)"  # POS, light: "the model says class 1 here"
+REGION_COLOUR = rgba(POS, 0.13)  # POS, light: "the model says class 1 here"
 
 
 @functools.lru_cache(maxsize=16)
@@ -47,11 +47,12 @@ def _finite_or_none(values: Sequence[float]) -> list[float | None]:
 def _class_traces(inputs: np.ndarray, targets: np.ndarray, labels: dict[str, str]) -> list[go.Scatter]:
     y = np.asarray(targets).ravel()
     traces = []
-    for cls, colour, name in ((0, NEG, labels["neg"]), (1, POS, labels["pos"])):
+    for cls, colour, symbol, name in ((0, NEG, NEG_SYMBOL, labels["neg"]), (1, POS, POS_SYMBOL, labels["pos"])):
         pts = inputs[y == cls]
         # Small, translucent markers: 10000 points stay readable and fast (SVG is fine at this size).
+        # The classes differ in shape too (circle / x), not in colour alone.
         traces.append(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=name,
-                                 marker=dict(size=5, color=colour, opacity=0.55, line=dict(width=0)),
+                                 marker=dict(size=6, color=colour, symbol=symbol, opacity=0.55, line=dict(width=0)),
                                  hovertemplate="(%{x:.2f}, %{y:.2f})<extra>" + name + "</extra>"))
     return traces
 
@@ -142,16 +143,18 @@ def loss_figure(series: Sequence[tuple[str, Sequence[float], str]], labels: dict
     """
     styles = {
         "main": dict(color=PALETTE[0], width=3),
-        "thin": dict(color="#868e96", width=1.5),
+        "thin": dict(color=NEUTRAL, width=1.5, dash="dot"),
         "dashed": dict(color=PALETTE[1], width=2.5, dash="dash"),
     }
+    symbols = {"main": "circle", "thin": "circle", "dashed": "diamond"}
     fig = _styled([], height)
     finite: list[float] = []
     for rank, (name, values, style) in _drawing_order(series):
         values = np.asarray(values, dtype=np.float64)
         finite += [float(v) for v in values if np.isfinite(v) and v > 0]
         fig.add_trace(go.Scatter(x=np.arange(len(values)), y=_finite_or_none(values), mode="lines+markers",
-                                 name=name, line=styles[style], marker=dict(size=4), legendrank=rank,
+                                 name=name, line=styles[style], marker=dict(size=4, symbol=symbols[style]),
+                                 legendrank=rank,
                                  opacity=0.8 if style == "main" and len(series) > 1 else 1.0,
                                  hovertemplate=labels["x"] + " %{x}: %{y:.4g}<extra>" + name + "</extra>"))
     log = bool(finite) and max(finite) / min(finite) > 100
@@ -176,13 +179,15 @@ def accuracy_figure(series: Sequence[tuple[str, Sequence[float], str]], labels: 
                     height: int = 340) -> go.Figure:
     """Accuracy on all points (threshold 0.5) for every state. ``labels`` keys: x, y."""
     fig = _styled([], height)
-    colours = {"main": PALETTE[2], "dashed": PALETTE[1]}
+    colours = {"main": PALETTE[2], "dashed": PALETTE[1], "thin": NEUTRAL}
+    dashes = {"main": "solid", "dashed": "dash", "thin": "dot"}
     for rank, (name, values, style) in _drawing_order(series):
         fig.add_trace(go.Scatter(x=np.arange(len(values)), y=_finite_or_none(values), mode="lines+markers",
-                                 name=name, marker=dict(size=4), legendrank=rank,
+                                 name=name, legendrank=rank,
+                                 marker=dict(size=4, symbol="diamond" if style == "dashed" else "circle"),
                                  opacity=0.8 if style == "main" and len(series) > 1 else 1.0,
                                  line=dict(color=colours.get(style, PALETTE[2]), width=3 if style == "main" else 2.5,
-                                           dash="dash" if style == "dashed" else None),
+                                           dash=dashes.get(style, "solid")),
                                  hovertemplate=labels["x"] + " %{x}: %{y:.4f}<extra>" + name + "</extra>"))
     fig.update_xaxes(title_text=labels["x"], rangemode="tozero")
     fig.update_yaxes(title_text=labels["y"], range=[0, 1.03], tickformat=".0%")

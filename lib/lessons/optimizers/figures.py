@@ -8,22 +8,30 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.core.figure_style import GRID, PALETTE, base
+from lib.core.figure_style import BOX_INK, GRID, NEUTRAL, PALETTE, base
 
-# One colour per optimizer, the same in every figure of the page.
+# One colour, dash and marker per optimizer, the same in every figure of the page: six lines on one axis
+# stay apart for a colour-blind reader too.
 COLOURS = {
-    "sgd": "#495057",
+    "sgd": NEUTRAL,
     "momentum": PALETTE[0],
-    "nesterov": PALETTE[6],
+    "nesterov": PALETTE[3],
     "adagrad": PALETTE[2],
-    "rmsprop": PALETTE[3],
+    "rmsprop": PALETTE[5],
     "adam": PALETTE[1],
 }
+DASH = {"sgd": "dot", "momentum": "dash", "nesterov": "dashdot", "adagrad": "longdash", "rmsprop": "longdashdot",
+        "adam": "solid"}
+SYMBOL = {"sgd": "circle", "momentum": "diamond", "nesterov": "square", "adagrad": "triangle-up",
+          "rmsprop": "triangle-down", "adam": "hexagon"}
 # The three learning rates of the comparison: too small, right, too large.
-RATE_COLOURS = ("#868e96", PALETTE[2], PALETTE[6])
+RATE_COLOURS = (NEUTRAL, PALETTE[2], PALETTE[3])
+RATE_DASHES = ("dot", "solid", "dash")
+RATE_SYMBOLS = ("circle", "diamond", "square")
 COORD_COLOURS = (PALETTE[1], PALETTE[0])  # x, y
+COORD_DASHES = ("solid", "dash")
 LOSS_FLOOR = 1e-12  # an exact 0 drawn on a log axis
-SURFACE_SCALE = [[0.0, "#fbfcfd"], [0.4, "#e3eaf2"], [0.75, "#c3d0de"], [1.0, "#9fb1c5"]]
+SURFACE_SCALE = [[0.0, "#fbfcfd"], [0.4, "#e3eaf2"], [0.75, "#c3d0de"], [1.0, "#9fb1c5"]]  # pale blue-greys
 
 
 def _clip(points: np.ndarray, x_range: tuple[float, float], y_range: tuple[float, float]) -> np.ndarray:
@@ -54,7 +62,8 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray, paths: Sequen
         pts = p["shown"]
         fig.add_trace(go.Scatter(
             x=pts[:, 0], y=pts[:, 1], mode="lines", name=p["label"], legendgroup=p["key"],
-            line=dict(color=COLOURS[p["key"]], width=2.5), opacity=0.9, customdata=np.arange(len(pts)),
+            line=dict(color=COLOURS[p["key"]], width=2.5, dash=DASH[p["key"]]), opacity=0.9,
+            customdata=np.arange(len(pts)),
             hovertemplate=f"{p['label']}<br>{labels['step']} %{{customdata}}: (%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
         ))
     for p in drawn:
@@ -62,15 +71,16 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray, paths: Sequen
         fig.add_trace(go.Scatter(x=[p["shown"][k, 0]], y=[p["shown"][k, 1]], mode="markers", showlegend=False,
                                  legendgroup=p["key"],
                                  hovertemplate=f"{p['label']}: {labels['step']} {k}<extra></extra>",
-                                 marker=dict(size=13, color=COLOURS[p["key"]], line=dict(width=2, color="white"))))
+                                 marker=dict(size=13, color=COLOURS[p["key"]], symbol=SYMBOL[p["key"]],
+                                             line=dict(width=1.5, color="white"))))
     if drawn:
         start = drawn[0]["shown"][0]
         fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name=labels["start"],
-                                 marker=dict(symbol="circle-open", size=16, color="#1F2430", line=dict(width=2.5)),
+                                 marker=dict(symbol="circle-open", size=16, color=BOX_INK, line=dict(width=2.5)),
                                  hoverinfo="name"))
     fig.add_trace(go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers",
-                             name=labels["minimum"], marker=dict(symbol="star", size=16, color="#FFD43B",
-                                                                 line=dict(width=1.2, color="#1F2430")),
+                             name=labels["minimum"], marker=dict(symbol="star", size=16, color="white",
+                                                                 line=dict(width=1.5, color=BOX_INK)),
                              hoverinfo="name"))
     base(fig, height=height)
     fig.update_layout(legend=dict(y=1.01))
@@ -88,12 +98,12 @@ def loss_steps_figure(series: Sequence[Mapping], labels: Mapping[str, str], at_s
     """
     fig = go.Figure()
     if at_step is not None:
-        fig.add_vline(x=at_step, line=dict(color="#adb5bd", width=1.5, dash="dot"))
+        fig.add_vline(x=at_step, line=dict(color=NEUTRAL, width=1.5, dash="dot"))
     for s in series:
         losses = np.maximum(np.asarray(s["losses"], float), LOSS_FLOOR)
         fig.add_trace(go.Scatter(
             x=np.arange(len(losses)), y=losses, mode="lines", name=s["label"], legendgroup=s["key"],
-            line=dict(color=COLOURS[s["key"]], width=2.2),
+            line=dict(color=COLOURS[s["key"]], width=2.2, dash=DASH[s["key"]]),
             hovertemplate=f"{s['label']}<br>{labels['x']} %{{x}}<br>%{{y:.3e}}<extra></extra>",
         ))
         if s["diverged"]:
@@ -116,12 +126,13 @@ def inside_figure(steps: np.ndarray, panels: Sequence[Mapping], labels: Mapping[
                         subplot_titles=[p["title"] for p in panels])
     for row, panel in enumerate(panels, start=1):
         values = np.asarray(panel["values"], float)
-        for j, (coord, colour) in enumerate(zip((labels["x"], labels["y"]), COORD_COLOURS, strict=True)):
+        for j, (coord, colour, dash) in enumerate(zip((labels["x"], labels["y"]), COORD_COLOURS, COORD_DASHES,
+                                                      strict=True)):
             y = values[:, j] if values.size else values
             if panel["log"]:
                 y = np.maximum(np.abs(y), LOSS_FLOOR)
             fig.add_trace(go.Scatter(x=steps, y=y, mode="lines", name=coord, legendgroup=coord,
-                                     showlegend=row == 1, line=dict(color=colour, width=2),
+                                     showlegend=row == 1, line=dict(color=colour, width=2, dash=dash),
                                      hovertemplate=f"{coord}: %{{y:.4g}}<extra></extra>"), row=row, col=1)
         if panel["log"]:
             fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=row, col=1)
@@ -149,7 +160,8 @@ def race_figure(histories: Sequence[Mapping], labels: Mapping[str, str], height:
             epochs = np.arange(1, len(values) + 1)
             fig.add_trace(go.Scatter(
                 x=epochs, y=np.where(np.isfinite(values), values, np.nan), mode="lines", name=h["label"],
-                legendgroup=h["key"], showlegend=i == 0, line=dict(color=COLOURS[h["key"]], width=2.2),
+                legendgroup=h["key"], showlegend=i == 0,
+                line=dict(color=COLOURS[h["key"]], width=2.2, dash=DASH[h["key"]]),
                 hovertemplate=f"{h['label']}<br>{labels['epoch']} %{{x}}: %{{y:.4f}}<extra></extra>",
             ), row=row, col=col)
     base(fig, height=height)
@@ -184,14 +196,15 @@ def rates_figure(runs: Sequence[Mapping], labels: Mapping[str, str], height: int
     else:
         top = max(every, default=1.0) * 2
     for i, run in enumerate(runs):
-        colour = RATE_COLOURS[i % len(RATE_COLOURS)]
+        colour, dash, symbol = (RATE_COLOURS[i % len(RATE_COLOURS)], RATE_DASHES[i % len(RATE_DASHES)],
+                                RATE_SYMBOLS[i % len(RATE_SYMBOLS)])
         for col, name in ((1, "loss"), (2, "val_loss")):
             values = np.asarray(run["history"].get(name, []), float)
             finite = np.isfinite(values)
             epochs = np.arange(1, len(values) + 1)
             fig.add_trace(go.Scatter(
                 x=epochs[finite], y=values[finite], mode="lines+markers", name=run["label"], legendgroup=run["label"],
-                showlegend=col == 1, line=dict(color=colour, width=2.2), marker=dict(size=4),
+                showlegend=col == 1, line=dict(color=colour, width=2.2, dash=dash), marker=dict(size=6, symbol=symbol),
                 hovertemplate=f"{run['label']}<br>{labels['epoch']} %{{x}}: %{{y:.4g}}<extra></extra>",
             ), row=1, col=col)
             if run["stopped"] is not None:
@@ -199,7 +212,7 @@ def rates_figure(runs: Sequence[Mapping], labels: Mapping[str, str], height: int
                 fig.add_trace(go.Scatter(x=[epochs[last] if len(epochs) else 1], y=[top / 1.6], mode="markers+text",
                                          showlegend=False, marker=dict(symbol="x", size=13, color=colour),
                                          text=[labels["stopped"]], textposition="middle right",
-                                         textfont=dict(color=colour), hoverinfo="skip"), row=1, col=col)
+                                         hoverinfo="skip"), row=1, col=col)
     base(fig, height=height)
     fig.update_layout(margin=dict(l=55, r=20, t=95, b=45), legend=dict(y=1.14))  # above the subplot titles
     fig.update_annotations(font=dict(size=13))

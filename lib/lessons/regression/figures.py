@@ -9,10 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.core.figure_style import PALETTE, base
+from lib.core.figure_style import NEUTRAL, PALETTE, base
 
 TRAIN_COLOUR, VAL_COLOUR = PALETTE[1], PALETTE[0]
-NET_COLOUR, OLS_COLOUR, MUTED = PALETTE[0], PALETTE[1], "#adb5bd"
+NET_COLOUR, OLS_COLOUR, MUTED = PALETTE[0], PALETTE[1], NEUTRAL
 
 
 def _finite_or_none(values: Sequence[float]) -> list[float | None]:
@@ -35,7 +35,8 @@ def feature_scatter(frame: pd.DataFrame, features: Sequence[str], selected: Sequ
         used = name in selected
         fig.add_trace(go.Scatter(
             x=frame[name], y=frame[target], mode="markers", name=shown[name], showlegend=False,
-            marker=dict(size=6, color=PALETTE[col + 1] if used else MUTED, opacity=0.75 if used else 0.35),
+            marker=dict(size=6, color=PALETTE[(col + 1) % len(PALETTE)] if used else MUTED,
+                        opacity=0.75 if used else 0.35),
             hovertemplate=f"{shown[name]} = %{{x}}<br>{shown[target]} = %{{y}}<extra></extra>",
         ), row=1, col=col)
         fig.update_xaxes(title_text=labels["x"], row=1, col=col)
@@ -54,7 +55,8 @@ def loss_figure(history: Mapping[str, Sequence[float]], labels: Mapping[str, str
     """
     fig = go.Figure()
     top = max((v for vals in history.values() for v in vals if np.isfinite(v)), default=1.0)
-    for key, colour, dash in (("loss", TRAIN_COLOUR, None), ("val_loss", VAL_COLOUR, "dash")):
+    for key, colour, dash, symbol in (("loss", TRAIN_COLOUR, "solid", "circle"),
+                                      ("val_loss", VAL_COLOUR, "dash", "diamond")):
         values = history.get(key, [])
         if not values:
             continue
@@ -62,6 +64,7 @@ def loss_figure(history: Mapping[str, Sequence[float]], labels: Mapping[str, str
         mode = "lines+markers" if len(values) < 30 else "lines"
         fig.add_trace(go.Scatter(x=epochs, y=_finite_or_none(values), mode=mode,
                                  name=labels[key], line=dict(color=colour, width=2.5, dash=dash),
+                                 marker=dict(symbol=symbol, size=7),
                                  hovertemplate=labels["x"] + " %{x}<br>%{y:.4f}<extra></extra>"))
     base(fig, height=height)
     fig.update_xaxes(title_text=labels["x"], rangemode="tozero")
@@ -102,7 +105,7 @@ def prediction_figure(y_true: np.ndarray, network: np.ndarray | None, least_squa
     pad = 0.05 * (hi - lo or 1.0)
     lo, hi = lo - pad, hi + pad
     fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name=labels["identity"],
-                             line=dict(color="#868e96", width=1.5, dash="dot"), hoverinfo="skip"))
+                             line=dict(color=NEUTRAL, width=1.5, dash="dot"), hoverinfo="skip"))
     base(fig, height=height)
     fig.update_xaxes(title_text=labels["x"], range=[lo, hi])
     fig.update_yaxes(title_text=labels["y"], range=[lo, hi], scaleanchor="x", scaleratio=1)

@@ -9,14 +9,16 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lib.core import charts
-from lib.core.figure_style import GRID, PALETTE, base
+from lib.core.figure_style import BOX_EDGE, BOX_INK, GRID, NEUTRAL, PALETTE, PLAIN_FILL, base, tint
 
 if TYPE_CHECKING:  # the figures need no Keras at import
     from lib.lessons.saving.models import Graph
 
 TRAIN, VAL = PALETTE[1], PALETTE[0]
-RIGHT, WRONG = "#2B8A3E", "#C92A2A"
-KIND_COLOURS = {"InputLayer": "#E7F5FF", "Dense": "#FFF4E6", "Dropout": "#F3F0FF", "Flatten": "#EBFBEE"}
+RIGHT, WRONG = PALETTE[2], PALETTE[0]  # bluish green / vermillion, and every title starts with ✓ or ✗
+KIND_COLOURS = {"InputLayer": tint(PALETTE[1]), "Dense": tint(PALETTE[0]), "Dropout": tint(PALETTE[5]),
+                "Flatten": tint(PALETTE[2])}
+PART_PATTERNS = ("", "/", ".", "x", "-", "|")  # the file's parts differ in hatching too, not in colour alone
 
 
 def history_figure(history: Mapping[str, Sequence[float]], labels: Mapping[str, str]) -> go.Figure:
@@ -30,7 +32,9 @@ def composition_figure(parts: Mapping[str, int], labels: Mapping[str, str]) -> g
     for i, (key, size) in enumerate(parts.items()):
         fig.add_trace(go.Bar(
             y=[labels["file"]], x=[size / 1024], orientation="h", name=labels[key],
-            marker_color=PALETTE[i % len(PALETTE)], text=[f"{size / 1024:,.0f} KB"], textposition="inside",
+            marker=dict(color=PALETTE[i % len(PALETTE)],
+                        pattern=dict(shape=PART_PATTERNS[i % len(PART_PATTERNS)], fgcolor="white", fgopacity=0.45)),
+            text=[f"{size / 1024:,.0f} KB"], textposition="inside",
             insidetextanchor="middle", hovertemplate=f"{labels[key]}: %{{x:,.1f}} KB<extra></extra>"))
     base(fig, None, height=170)
     fig.update_layout(barmode="stack", margin=dict(l=10, r=10, t=40, b=40), legend=dict(y=1.25, traceorder="normal"),
@@ -63,17 +67,17 @@ def architecture_figure(graph: Graph, show_shapes: bool, labels: Mapping[str, st
     for a, b in graph.edges:
         (xa, ya), (xb, yb) = pos[a], pos[b]
         fig.add_annotation(x=xb, y=yb + box_h, ax=xa, ay=ya - box_h, xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.5, arrowcolor="#868E96", text="")
+                           showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.5, arrowcolor=NEUTRAL, text="")
     hover = []
     for node, (x, y) in zip(graph.nodes, pos, strict=True):
         fig.add_shape(type="rect", x0=x - box_w, x1=x + box_w, y0=y - box_h, y1=y + box_h,
-                      fillcolor=KIND_COLOURS.get(node.cls, "#F8F9FA"), line=dict(color="#495057", width=1.2))
+                      fillcolor=KIND_COLOURS.get(node.cls, PLAIN_FILL), line=dict(color=BOX_EDGE, width=1.2))
         title = f"<b>{node.name}</b> ({node.cls}{', ' + node.activation if node.activation else ''})"
         lines = [title]
         if show_shapes:
             lines += [f"{labels['input']}: {node.input_shape}", f"{labels['output']}: {node.output_shape}"]
         lines.append(f"{labels['params']}: {node.params:,}")
-        fig.add_annotation(x=x, y=y, text="<br>".join(lines), showarrow=False, font=dict(size=12, color="#1F2430"))
+        fig.add_annotation(x=x, y=y, text="<br>".join(lines), showarrow=False, font=dict(size=12, color=BOX_INK))
         hover.append("<br>".join([title, f"{labels['input']}: {node.input_shape}",
                                   f"{labels['output']}: {node.output_shape}", f"{labels['params']}: {node.params:,}"]))
     # Invisible points carry the hover text (shapes cannot).
@@ -105,7 +109,7 @@ def probability_figure(probabilities: Sequence[float], names: Sequence[str], tru
     """One image's ten probabilities; the argmax bar is filled, the true class outlined."""
     p = np.asarray(probabilities, float)
     best = int(np.argmax(p))
-    colours = [VAL if i == best else "#CED4DA" for i in range(len(p))]
+    colours = [VAL if i == best else NEUTRAL for i in range(len(p))]
     fig = go.Figure(go.Bar(
         x=list(names), y=p, marker=dict(color=colours, line=dict(color=[RIGHT if i == true else "rgba(0,0,0,0)"
                                                                         for i in range(len(p))], width=3)),

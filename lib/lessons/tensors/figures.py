@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lib.core.figure_style import PALETTE, base
+from lib.core.figure_style import NEUTRAL, PALETTE, base
 
 
 def sample_histogram(values: np.ndarray, curve_x: np.ndarray, curve_y: np.ndarray,
@@ -22,10 +22,10 @@ def sample_histogram(values: np.ndarray, curve_x: np.ndarray, curve_y: np.ndarra
     fig.add_trace(go.Histogram(x=values, histnorm="probability density", nbinsx=40, name=bars,
                                marker=dict(color=colour, line=dict(width=0.5, color="white")), opacity=0.75))
     fig.add_trace(go.Scatter(x=curve_x, y=curve_y, mode="lines", name=curve,
-                             line=dict(color="#343A40", width=2, dash="dot")))
+                             line=dict(color=NEUTRAL, width=2, dash="dot")))
     heights = np.histogram(values, bins=40, density=True)[0] if len(values) else np.zeros(1)
     top = max(float(np.max(curve_y, initial=0.0)), float(np.max(heights))) * 1.1 or 1.0
-    for x, name, colour_line, dash in ((chosen_mean, chosen, "#343A40", "dash"),
+    for x, name, colour_line, dash in ((chosen_mean, chosen, NEUTRAL, "dash"),
                                        (sample_mean, sample, PALETTE[0], "solid")):
         fig.add_trace(go.Scatter(x=[x, x], y=[0, top], mode="lines", name=name,
                                  line=dict(color=colour_line, width=2.5, dash=dash)))

@@ -9,10 +9,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.core.figure_style import NEG, NEUTRAL, PALETTE, POS, base
+from lib.core.figure_style import BOX_EDGE, BOX_INK, NEG, NEUTRAL, PALETTE, PLAIN_FILL, POS, base, ink, shade, tint
 
-POSITIVE, NEGATIVE = NEG, POS  # blue for a positive number, orange for a negative one
-GRID = "#eee"
+POSITIVE, NEGATIVE = NEG, POS  # blue for a positive number, vermillion for a negative one
+POSITIVE_DASH, NEGATIVE_DASH = "solid", "dash"  # and solid against dashed, not by colour alone
 
 # Node positions of the 2-2-1 network diagram.
 NODES = {"x1": (0.0, 1.0), "x2": (0.0, -1.0), "h1": (1.0, 1.0), "h2": (1.0, -1.0), "y": (2.0, 0.0)}
@@ -20,8 +20,8 @@ NODES = {"x1": (0.0, 1.0), "x2": (0.0, -1.0), "h1": (1.0, 1.0), "h2": (1.0, -1.0
 # edges get their labels near the source so no two labels meet in the middle.
 EDGES = (
     ("w11", "x1", "h1", 0.5),
-    ("w21", "x2", "h1", 0.22),
-    ("w12", "x1", "h2", 0.22),
+    ("w21", "x2", "h1", 0.28),
+    ("w12", "x1", "h2", 0.28),
     ("w22", "x2", "h2", 0.5),
     ("v1", "h1", "y", 0.5),
     ("v2", "h2", "y", 0.5),
@@ -38,13 +38,32 @@ def _sign_colour(value: float) -> str:
     return POSITIVE if value >= 0 else NEGATIVE
 
 
+def _sign_dash(value: float) -> str:
+    return POSITIVE_DASH if value >= 0 else NEGATIVE_DASH
+
+
+def _two_lines(text: str, longer_than: int) -> str:
+    """``a · b`` as two lines, and a long ``name = value`` with the value on a line of its own.
+
+    The diagram has to stay readable on a phone (about 390 px for the whole drawing).
+    """
+    if " · " in text:
+        return text.replace(" · ", "<br>")
+    if len(text) > longer_than and " = " in text:
+        head, _, value = text.rpartition(" = ")
+        return f"{head}<br>= {value}"
+    return text
+
+
 def network_figure(edge_text: dict[str, str], edge_values: dict[str, float], node_text: dict[str, str],
                    node_notes: dict[str, str], loss_text: str, title: str | None = None,
                    height: int = 420) -> go.Figure:
-    """The 2-2-1 network: nodes with their values, edges with a label each, the loss box on the right.
+    """The 2-2-1 network: nodes with their values, edges with a label each, the loss box above the output.
 
-    ``edge_values`` sets each edge's colour (sign) and width (size relative to the largest);
-    ``node_notes`` are small lines under a node (z = w·x + b, a bias gradient, ...).
+    ``edge_values`` sets each edge's colour and dash (sign: blue solid positive, vermillion dashed
+    negative) and width (size relative to the largest); ``node_notes`` are small lines under a node
+    (z = w·x + b, a bias gradient, ...). Drawn to read at a phone's width too: compact nodes, long labels
+    on two lines, the loss box in the free corner above the output rather than beside it.
     """
     fig = go.Figure()
     biggest = max((abs(v) for v in edge_values.values() if math.isfinite(v)), default=1.0) or 1.0
@@ -53,37 +72,44 @@ def network_figure(edge_text: dict[str, str], edge_values: dict[str, float], nod
         value = edge_values.get(name, 0.0)
         width = 1.5 + 6.0 * min(1.0, abs(value) / biggest) if math.isfinite(value) else 1.5
         fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip", showlegend=False,
-                                 line=dict(color=_sign_colour(value), width=width)))
+                                 line=dict(color=_sign_colour(value), width=width, dash=_sign_dash(value))))
+    # The key: "+" and "−" need no translation.
+    for sign, value in (("+", 1.0), ("−", -1.0)):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=sign, hoverinfo="skip",
+                                 line=dict(color=_sign_colour(value), width=3, dash=_sign_dash(value))))
     # Edge labels as annotations with a white box so crossing lines stay readable. All annotations
     # are set in one go at the end: plotly copies the whole list on every add_annotation call.
     notes: list[dict] = []
     for name, src, dst, where in EDGES:
         (x0, y0), (x1, y1) = NODES[src], NODES[dst]
-        notes.append(dict(x=x0 + where * (x1 - x0), y=y0 + where * (y1 - y0), text=edge_text[name], showarrow=False,
-                          font=dict(size=13, color=_sign_colour(edge_values.get(name, 0.0))),
-                          bgcolor="rgba(255,255,255,0.92)", bordercolor="#dee2e6", borderwidth=1, borderpad=3))
+        notes.append(dict(x=x0 + where * (x1 - x0), y=y0 + where * (y1 - y0), text=_two_lines(edge_text[name], 12),
+                          showarrow=False, font=dict(size=12, color=ink(_sign_colour(edge_values.get(name, 0.0)))),
+                          bgcolor="rgba(255,255,255,0.92)", bordercolor=NEUTRAL, borderwidth=1, borderpad=2))
     names = list(NODES)
-    colours = ["#e7f5ff", "#e7f5ff", "#fff4e6", "#fff4e6", "#ebfbee"]
+    colours = [tint(PALETTE[1])] * 2 + [tint(PALETTE[0])] * 2 + [tint(PALETTE[2])]
     fig.add_trace(go.Scatter(
         x=[NODES[n][0] for n in names], y=[NODES[n][1] for n in names], mode="markers+text",
-        marker=dict(size=74, color=colours, line=dict(width=2, color="#495057")),
-        text=[node_text[n] for n in names], textfont=dict(size=14, color="#212529"), hoverinfo="skip",
+        marker=dict(size=66, color=colours, line=dict(width=2, color=BOX_EDGE)),
+        text=[node_text[n] for n in names], textfont=dict(size=13, color=BOX_INK), hoverinfo="skip",
         showlegend=False,
     ))
     for n, note in node_notes.items():
         x, y = NODES[n]
-        notes.append(dict(x=x, y=y - 0.36 if y <= 0 else y + 0.36, text=note, showarrow=False,
+        notes.append(dict(x=x, y=y - 0.36 if y <= 0 else y + 0.36, text=_two_lines(note, 16), showarrow=False,
                           font=dict(size=12, color=NEUTRAL), yanchor="top" if y <= 0 else "bottom"))
-    # The loss: the output compared with the target.
-    notes.append(dict(x=2.75, y=0.0, text=loss_text, showarrow=False, align="left", font=dict(size=13, color="#212529"),
-                      bgcolor="#f8f9fa", bordercolor="#adb5bd", borderwidth=1, borderpad=6))
-    notes.append(dict(x=2.42, y=0.0, ax=2.12, ay=0.0, xref="x", yref="y", axref="x", ayref="y", text="",
-                      showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#868e96"))
+    # The loss: the output compared with the target, in the free corner above the output.
+    x_out, y_out = NODES["y"]
+    notes.append(dict(x=x_out, y=y_out + 0.82, text=loss_text, showarrow=False, align="left", yanchor="bottom",
+                      font=dict(size=12, color=BOX_INK), bgcolor=PLAIN_FILL, bordercolor=NEUTRAL, borderwidth=1,
+                      borderpad=5))
+    notes.append(dict(x=x_out, y=y_out + 0.78, ax=x_out, ay=y_out + 0.32, xref="x", yref="y", axref="x", ayref="y",
+                      text="", showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor=NEUTRAL))
     base(fig, title, height=height)
-    fig.update_layout(annotations=notes)
-    fig.update_xaxes(visible=False, range=[-0.35, 3.3], fixedrange=True)
+    fig.update_layout(annotations=notes, legend=dict(x=0, y=1.0, yanchor="top", orientation="h",
+                                                     font=dict(size=14), itemwidth=40))
+    fig.update_xaxes(visible=False, range=[-0.4, 2.5], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-1.75, 1.75], fixedrange=True)
-    fig.update_layout(margin=dict(l=10, r=10, t=40 if title else 10, b=10))
+    fig.update_layout(margin=dict(l=6, r=6, t=40 if title else 6, b=6))
     return fig
 
 
@@ -107,7 +133,8 @@ def batches_figure(n: int, batch_size: int, epochs: int, labels: dict[str, str],
     rows = min(epochs, max_rows)
     row_names = [labels["epoch"].format(epoch=e + 1) for e in range(rows)]
     fig = go.Figure()
-    for kind, colour_a, colour_b in (("full", "#74c0fc", "#1c7ed6"), ("last", POS, POS)):
+    # Neighbouring batches alternate two blues; the short last batch is vermillion and hatched.
+    for kind, colour_a, colour_b in (("full", PALETTE[1], shade(PALETTE[1])), ("last", ink(POS), ink(POS))):
         xs, bases, ys, colours, texts, hovers = [], [], [], [], [], []
         for row in range(rows):
             if kind == "full":
@@ -126,7 +153,9 @@ def batches_figure(n: int, batch_size: int, epochs: int, labels: dict[str, str],
                                                      size=stop_sample - start_sample, iteration=iteration))
         if xs:
             fig.add_trace(go.Bar(
-                x=xs, base=bases, y=ys, orientation="h", marker=dict(color=colours, line=dict(width=1, color="white")),
+                x=xs, base=bases, y=ys, orientation="h",
+                marker=dict(color=colours, line=dict(width=1, color="white"),
+                            pattern=dict(shape="/" if kind == "last" else "", fgcolor="white", fgopacity=0.35)),
                 text=texts, textposition="inside", insidetextanchor="middle", hovertext=hovers, hoverinfo="text",
                 name=labels[kind], showlegend=True, textfont=dict(color="white", size=12),
             ))
@@ -179,9 +208,9 @@ def descent_figure(curve_w: np.ndarray, curve_loss: np.ndarray, path_w: np.ndarr
     if len(shown):
         fig.add_trace(go.Scatter(
             x=path_w[inside], y=path_loss[inside], mode="lines+markers", name=labels["path"],
-            line=dict(color="#adb5bd", width=1.5, dash="dot"),
+            line=dict(color=NEUTRAL, width=1.5, dash="dot"),
             marker=dict(size=[16 if s == 0 else 11 for s in shown],
-                        color=[float(s) for s in shown], colorscale=[[0, "#ffc078"], [1, POS]],
+                        color=[float(s) for s in shown], colorscale=[[0, tint(POS, 0.55)], [1, POS]],
                         line=dict(width=1, color="white")),
             hovertemplate=labels["step"] + " %{text}<br>w = %{x:.4f}<br>L = %{y:.4f}<extra></extra>",
             text=[str(s) for s in shown],
@@ -192,7 +221,7 @@ def descent_figure(curve_w: np.ndarray, curve_loss: np.ndarray, path_w: np.ndarr
                                  hoverinfo="skip"), row=1, col=1)
     if escaped or not inside.all():
         fig.add_annotation(x=0.5, y=0.98, xref="x domain", yref="y domain", text=labels["escaped"], showarrow=False,
-                           font=dict(size=12, color="#c92a2a"), bgcolor="rgba(255,245,245,0.9)", row=1, col=1)
+                           font=dict(size=12, color=ink(POS)), bgcolor="rgba(255,255,255,0.9)", row=1, col=1)
     floor = 1e-12  # a loss of exactly 0 still gets a point on the log axis
     fig.add_trace(go.Scatter(x=steps, y=np.maximum(path_loss, floor), mode="lines+markers", name=labels["loss"],
                              line=dict(color=POS, width=2), marker=dict(size=6), showlegend=False, cliponaxis=False,

@@ -87,3 +87,54 @@ def test_bad_url_parameters_fall_back_with_a_notice(page):
     # every rejected parameter is named exactly once (numbers together on top, choices where drawn)
     assert sum(shown.count(f"`{value}`") for value in bad.values()) == len(bad)
     assert metric(at, "m_gradient") == "6.0000"  # the defaults took over
+
+
+def captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_chart_summaries_state_the_numbers_drawn_and_follow_the_controls(page, lang):
+    at = page("autodiff", lang)
+    said = captions(at)
+
+    def surface(w: float, b: float) -> str:
+        """The loss-surface sentence with numbers worked out by hand: loss = (w·2 + b − 5)², ∂/∂b = 2(w·2 + b − 5)."""
+        error = w * lab.SAMPLE_X + b - lab.SAMPLE_TARGET
+        way = {True: "dir_larger", False: "dir_smaller"}
+        return translate(lang, "autodiff.chart_summary.surface", w=f"{w:.1f}", b=f"{b:.1f}", loss=f"{error**2:.4f}",
+                         grad_w=f"{2 * error * lab.SAMPLE_X:.4f}", grad_b=f"{2 * error:.4f}",
+                         dir_w=translate(lang, f"autodiff.chart_summary.{way[error < 0]}"),
+                         dir_b=translate(lang, f"autodiff.chart_summary.{way[error < 0]}"))
+
+    # x² at 3: value 9, slope 6, rising; the course's sample at w = 0.5, b = 0
+    assert translate(lang, "autodiff.chart_summary.tangent", x="3.0", value="9.0000", slope="6.0000",
+                     way=translate(lang, "autodiff.chart_summary.way_up")) in said
+    assert surface(0.5, 0.0) in said
+    expected_en = ("At w = 0.5, b = 0.0 the loss is 16.0000 and the gradient (∂loss/∂w, ∂loss/∂b) is "
+                   "(-16.0000, -8.0000): the descent arrow points to larger w and larger b.")
+    assert (expected_en in said) == (lang == "en")
+    assert any(metric(at, "m_loss", lang) in s and metric(at, "m_grad_w", lang) in s for s in said)  # as shown above
+    # the finite-difference chart: its best h is where the differences the lab measured are smallest
+    errors = lab.finite_difference_errors("square", 3.0)
+    best = min(errors, key=errors.get)
+    if f"{errors[best]:.2e}" == f"{errors['1e-2']:.2e}":  # the chosen h is (as printed) as good as any
+        assert translate(lang, "autodiff.chart_summary.steps_best", h="1e-2", error=f"{errors['1e-2']:.2e}") in said
+    else:
+        assert translate(lang, "autodiff.chart_summary.steps", best_h=best, best=f"{errors[best]:.2e}", h="1e-2",
+                         error=f"{errors['1e-2']:.2e}") in said
+    at.selectbox(key="h").set_value("1e-6").run()  # float32 rounding: a tiny step is far worse
+    errors_now = [c.value for c in at.caption]
+    assert translate(lang, "autodiff.chart_summary.steps", best_h=best, best=f"{errors[best]:.2e}", h="1e-6",
+                     error=f"{errors['1e-6']:.2e}") in errors_now
+
+    at.slider(key="w").set_value(3.0)
+    at.slider(key="b").set_value(1.5)
+    at.slider(key="x").set_value(-1.5).run()
+    said = captions(at)
+    assert surface(3.0, 1.5) in said  # over the target now: the arrow turns round
+    assert translate(lang, "autodiff.chart_summary.tangent", x="-1.5", value="2.2500", slope="-3.0000",
+                     way=translate(lang, "autodiff.chart_summary.way_down")) in said
+    at.slider(key="t").set_value(2.0).run()
+    assert translate(lang, "autodiff.chart_summary.falling_flat", t="2.0", position=f"{4.9 * 2.0**2:.4f}",
+                     speed=f"{9.8 * 2.0:.4f}", acceleration="9.8000", lo="9.8000", end="5.0") in captions(at)

@@ -26,6 +26,13 @@ def trace_y(spec: dict, name: str, index: int = 0) -> list:
     return [t["y"] for t in spec["data"] if t.get("name") == name][index]
 
 
+def summary_with(at, start: str) -> str:
+    """The one chart summary that starts with ``start``."""
+    found = [c.value for c in at.caption if c.value.startswith(start)]
+    assert len(found) == 1, (start, [c.value for c in at.caption])
+    return found[0]
+
+
 def test_early_stopping_numbers_agree_with_the_curves(page):
     at = page("callbacks", "en", **SMALL)
     assert not at.exception
@@ -45,14 +52,25 @@ def test_early_stopping_numbers_agree_with_the_curves(page):
     assert table["val_loss"].iloc[1] == f"{val_loss[best - 1]:.4f}"
     assert table["val_loss"].iloc[0] == f"{val_loss[-1]:.4f}"
     assert "patience=5," in code_with(at, "keras.callbacks.EarlyStopping(")
+    assert summary_with(at, "EarlyStopping") == (
+        f"EarlyStopping stopped training after epoch {stop} of 20. The best val_loss was {val_loss[best - 1]:.4f}, "
+        f"in epoch {best}. The model keeps the restored weights of epoch {best}.")
+    base = chart(at, "cb_base_fig")
+    loss, base_val = trace_y(base, "training"), trace_y(base, "validation")
+    low = int(np.argmin(base_val))
+    assert summary_with(at, "Training loss") == (
+        f"Training loss fell from {loss[0]:.4f} to {loss[-1]:.4f} over 20 epochs. "
+        f"Validation loss was lowest ({base_val[low]:.4f}) at epoch {low + 1}.")
 
     at.slider(key="cb_es_patience").set_value(2).run()  # the page's first slider
     assert not at.exception
     assert int(metric(at, "Stopped after epoch")) == best + 2
+    assert summary_with(at, "EarlyStopping").startswith(f"EarlyStopping stopped training after epoch {best + 2} of 20.")
     assert "patience=2," in code_with(at, "keras.callbacks.EarlyStopping(")
     at.toggle(key="cb_es_restore").set_value(False).run()
     assert at.dataframe[0].value["val_loss"].iloc[0] == at.dataframe[0].value["val_loss"].iloc[1]
     assert any("restore_best_weights=False" in i.value for i in at.info)
+    assert summary_with(at, "EarlyStopping").endswith(f"The model keeps the weights of the last epoch, {best + 2}.")
 
 
 def test_checkpoints_are_the_improving_epochs_and_load_back(page):
@@ -67,9 +85,13 @@ def test_checkpoints_are_the_improving_epochs_and_load_back(page):
     assert files == [f"ckpt-{e:03d}.weights.h5" for e in saved]
     # The latest file is the best one; load another one and compare with the history.
     assert metric(at, "val_loss of the loaded file") == f"{min(curve):.4f}"
+    written = f"{len(saved)} checkpoint files were written, from epoch {saved[0]} to epoch {saved[-1]}."
+    loaded = f"The loaded file, from epoch {saved[-1]}, has val_loss {min(curve):.4f}."
+    assert summary_with(at, written) == f"{written} {loaded}"
     at.selectbox(key="cb_ck_pick").set_value(saved[1]).run()
     assert not at.exception
     assert metric(at, "val_loss of the loaded file") == f"{curve[saved[1] - 1]:.4f}"
+    assert summary_with(at, written).endswith(f"from epoch {saved[1]}, has val_loss {curve[saved[1] - 1]:.4f}.")
     assert f'"ckpt-{saved[1]:03d}.weights.h5"' in code_with(at, "ModelCheckpoint(")
     # Another learner with the same settings gets the same run (no files of anyone's session in the spec).
     other = page("callbacks", "en", **SMALL)
@@ -91,6 +113,12 @@ def test_plateau_rate_and_tensorboard_and_own_callback(page):
     cuts = [i for i in range(1, len(rates)) if rates[i] != rates[i - 1]]
     assert cuts and all(rates[i] == pytest.approx(max(rates[i - 1] * 0.2, 1e-5)) for i in cuts)  # min_lr 1e-5
     assert "factor=0.2," in code_with(at, "ReduceLROnPlateau(")
+    assert summary_with(at, "Learning-rate cuts:").startswith(
+        f"Learning-rate cuts: {len(cuts)}, the first for epoch {cuts[0] + 1}; the rate went from 0.03 to ")
+    read_back = trace_y(chart(at, "cb_tb_fig"), "read back: validation")
+    way = "fell" if read_back[-1] < read_back[0] else "rose"
+    assert (f"Validation loss read back from the event files {way} from {read_back[0]:.4f} to {read_back[-1]:.4f} "
+            f"over {len(read_back)} epochs." in [c.value for c in at.caption])
     assert "largest difference from `history.history` = 0.0e+00" in texts(at)
     zips = [b for b in at.get("download_button") if b.proto.label == "Download the log folder (.zip)"]
     assert len(zips) == 1
@@ -99,6 +127,10 @@ def test_plateau_rate_and_tensorboard_and_own_callback(page):
     assert not at.exception
     assert sum(1 for c in at.get("plotly_chart") if "cb_tb_hist_" in c.proto.id) == 2  # the two kernels
     assert metric(at, "Updates sent to the page") == str(20 * 5)  # every batch of every epoch
+    updates = chart(at, "cb_own_fig")["data"][0]["y"]
+    assert summary_with(at, "The callback sent") == (
+        f"The callback sent 100 updates in 20 epochs; the last loss it reported is {updates[-1]:.4f}.")
+    assert sum(": the weights span " in c.value for c in at.caption) == 2  # one sentence under each kernel
     assert "STEPS_PER_EXECUTION = 1" in code_with(at, "progress = BatchProgress()")
 
 
@@ -110,6 +142,8 @@ def test_course_list_events_for_a_chosen_epoch(page):
     assert list(table["Callback"])[-4:] == ["ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau", "TensorBoard"]
     assert "on_train_begin" not in list(table["Hook"])  # that one belongs to epoch 1
     assert "EPOCH = 3" in code_with(at, "callbacks_list = [")
+    course = [c.value for c in at.caption if "(highlighted)" in c.value]
+    assert len(course) == 1 and course[0].endswith(f"Events in epoch 3 (highlighted): {len(table)}.")
 
 
 def test_korean_page_with_a_huge_rate_a_wrong_mode_and_odd_link_values(page):
@@ -118,6 +152,11 @@ def test_korean_page_with_a_huge_rate_a_wrong_mode_and_odd_link_values(page):
     assert not at.exception and not at.error
     assert at.title[0].value == "눈으로 보는 콜백"
     assert "검증" in json.dumps(chart(at, "cb_base_fig"), ensure_ascii=False)
+    loss = trace_y(chart(at, "cb_base_fig"), "훈련")
+    way = "줄었습니다" if loss[-1] < loss[0] else "늘었습니다"
+    trend = f"훈련 손실: 10 에포크 동안 {loss[0]:.4f}에서 {loss[-1]:.4f}까지 {way}."
+    assert summary_with(at, "훈련 손실:").startswith(trend)
+    assert summary_with(at, "EarlyStopping").startswith("EarlyStopping이 ")
     notices = "\n".join(w.value for w in at.warning)
     assert "`999`" in notices and "`99`" in notices  # out-of-range link values are named, defaults used
     assert "학습률 10이 너무 큽니다" in notices  # Adam at 10: the loss explodes (finite, but far above the start)

@@ -1,9 +1,12 @@
 """The layer-design page in a real AppTest, on 1,000 images so every run takes about a second."""
 
+import base64
 import json
 
+import numpy as np
 import pytest
 
+from lib.core.i18n import translate
 from tests.apptest import code_with, metric, texts
 
 SMALL = {"fm_images": "1000"}
@@ -93,3 +96,70 @@ def test_opt_in_experiments(page):
     # Conv2D 5×5 on 32 channels with 64 filters: 5·5·32·64 + 64 = 51,264; separable: 800 + 2,048 + 64 = 2,912
     conv = table(at, 2)
     assert list(conv.iloc[:, 2]) == ["51,264", "2,912"] and list(conv.iloc[:, 3]) == ["51,264", "2,912"]
+    # each opt-in chart has its sentence, with the numbers of the metrics beside it and of its bars
+    said = [c.value for c in at.caption]
+    plain, normed = metric(at, "without BatchNormalization"), metric(at, "with BatchNormalization")
+    assert any(s.startswith("After 1 epochs the validation accuracy is") and plain in s and normed in s for s in said)
+    bars = values(chart(at, "ensemble")["data"][0])
+    assert any(s.startswith(f"The ensemble of 2 reaches {bars[-1]:.4f}") and f"({bars[:-1].max():.4f})" in s
+               for s in said)
+    accs = np.concatenate([values(tr) for tr in chart(at, "search")["data"] if tr.get("showlegend") is not False])
+    search = next(s for s in said if s.startswith("Best of 2 trials: trial "))
+    assert len(accs) == 2 and f"accuracy {accs.max():.4f}; the worst trial reached {accs.min():.4f}." in search
+
+
+def chart(at, key: str) -> dict:
+    """The plotly spec of the chart drawn with ``key``."""
+    found = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id]
+    assert found, f"no chart {key}"
+    return found[0]
+
+
+def values(trace: dict, axis: str = "y") -> np.ndarray:
+    """A trace's values as plotly carries them (a plain list, or a typed array in base64)."""
+    data = trace[axis]
+    if isinstance(data, dict):
+        flat = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])).astype(float)
+        return flat.reshape([int(d) for d in str(data.get("shape", len(flat))).split(",")])
+    return np.asarray(data, dtype=float)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_chart_summaries_state_the_numbers_drawn_and_follow_the_controls(page, lang):
+    at = page("design", lang, **SMALL, ds_epochs="2", sr_seeds="2", sr_epochs="1", vg_depth="4")
+    assert not at.exception
+    said = [c.value for c in at.caption]
+    key = "design.chart_summary."
+
+    # the training curves: the training loss from its first to its last drawn point, the last validation accuracy
+    loss = values(chart(at, "history")["data"][0])
+    history = next(s for s in said if f"{loss[0]:.4f}" in s and f"{loss[-1]:.4f}" in s)
+    assert metric(at, translate(lang, "design.m_val_acc")) in history
+
+    # the confusion matrix: the diagonal over the whole, summed here with numpy from the drawn counts
+    counts = values(chart(at, "confusion")["data"][0], "z").astype(int)
+    right, total = int(np.trace(counts)), int(counts.sum())
+    assert total == 200  # a fifth of the 1,000 images is held out
+    assert translate(lang, key + "confusion", right=f"{right:,}", total=f"{total:,}", wrong=f"{total - right:,}",
+                     accuracy=f"{right / total:.4f}") in said
+
+    # the seeds: both activations' dots, averaged here
+    dots = [values(tr) for tr in chart(at, "seeds")["data"] if len(values(tr)) == 2]
+    (sig, relu) = dots
+    seeds = next(s for s in said if f"{sig.mean():.4f} ± {sig.std(ddof=1):.4f}" in s)
+    assert f"{relu.mean():.4f} ± {relu.std(ddof=1):.4f}" in seeds
+    assert str(int(np.sum(relu > sig))) in seeds
+
+    # vanishing gradients: layer 1 and the output layer of each drawn curve
+    grads = [values(tr) for tr in chart(at, "gradients")["data"]]
+    assert len(grads[0]) == 5  # four hidden layers and the output
+    parts = "; ".join(translate(lang, key + "gradient_part", act=translate(lang, f"design.act_{act}"),
+                                first=f"{g[0]:.2e}", last=f"{g[-1]:.2e}",
+                                ratio=f"{g[-1] / g[0]:,.0f}" if g[-1] / g[0] >= 100 else f"{g[-1] / g[0]:.2f}")
+                      for act, g in zip(("sigmoid", "relu"), grads, strict=True))
+    assert translate(lang, key + "gradients", layers=5, parts=parts) in said
+
+    at.slider(key="vg_depth").set_value(6).run()  # the gradient sentence follows the depth
+    assert any(s.startswith(translate(lang, key + "gradients", layers=7, parts="")[:30]) for s in
+               (c.value for c in at.caption))
+    assert len(values(chart(at, "gradients")["data"][0])) == 7

@@ -36,6 +36,17 @@ def page_scores(at) -> tuple[np.ndarray, np.ndarray]:
     return np.r_[np.zeros(len(neg["x"]), int), np.ones(len(pos["x"]), int)], scores
 
 
+def captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def hist_scores(at) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, scores) from the histogram found by its key, in any language."""
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-ev_histogram"))
+    neg, pos = json.loads(chart.proto.spec)["data"][:2]
+    return np.r_[np.zeros(len(neg["x"]), int), np.ones(len(pos["x"]), int)], np.array(neg["x"] + pos["x"])
+
+
 def shown(value: float, digits: int = 3) -> str:
     return "—" if math.isnan(value) else f"{round(value, digits) + 0.0:.{digits}f}"
 
@@ -66,6 +77,18 @@ def test_renders_in_both_languages(page, lang, title):
     assert len(at.get("plotly_chart")) == 8
     assert len(at.get("expander")) == 7  # one code panel per section
     assert not at.error
+    # the sentences under the confusion matrix and the ROC curve, from sklearn on the page's own scores
+    y, s = hist_scores(at)
+    (tn, fp), (fn, tp) = skm.confusion_matrix(y, (s >= 0.5).astype(int), labels=[0, 1])
+    acc = shown(skm.accuracy_score(y, (s >= 0.5).astype(int)))
+    expected = {"en": f"TN {tn}, FP {fp}, FN {fn}, TP {tp}: {tn + tp} of {len(y)} rows right (accuracy {acc}).",
+                "ko": f"TN {tn}, FP {fp}, FN {fn}, TP {tp}: 전체 {len(y)}행 중 맞힌 행 {tn + tp}행 (정확도 {acc})."}
+    assert expected[lang] in captions(at)
+    tpr, fpr = shown(tp / (tp + fn)), shown(fp / (fp + tn))
+    auc = shown(skm.roc_auc_score(y, s), 4)
+    expected = {"en": f"ROC AUC: {auc}. At threshold 0.50 the operating point has TPR {tpr} and FPR {fpr}.",
+                "ko": f"ROC AUC: {auc}. 임계값 0.50의 작동점: TPR {tpr}, FPR {fpr}."}
+    assert any(c.startswith(expected[lang]) for c in captions(at))
 
 
 def test_threshold_slider_shows_sklearns_numbers_for_the_page_scores(page):
@@ -84,6 +107,16 @@ def test_threshold_slider_shows_sklearns_numbers_for_the_page_scores(page):
     assert marker["x"][0] == pytest.approx(1 - skm.recall_score(y, pred, pos_label=0))
     assert marker["y"][0] == pytest.approx(skm.recall_score(y, pred))
     assert "THRESHOLD = 0.2" in texts(at)
+    # the sentences follow the slider: the histogram's shaded side and the ROC operating point
+    pos, neg = int(y.sum()), int(len(y) - y.sum())
+    tp, fp = int(((s >= 0.2) & (y == 1)).sum()), int(((s >= 0.2) & (y == 0)).sum())
+    assert (f"At threshold 0.20, {tp} of {pos} positive and {fp} of {neg} negative validation rows score at or "
+            "above it." in captions(at))
+    roc_sentence = f"At threshold 0.20 the operating point has TPR {shown(tp / pos)} and FPR {shown(fp / neg)}."
+    assert any(roc_sentence in c for c in captions(at))
+    assert any(c.startswith(f"Average precision (AP): {shown(skm.average_precision_score(y, s), 4)}, against "
+                            f"{shown(y.mean(), 4)} for no skill. At threshold 0.20: recall {shown(tp / pos)}, ")
+               for c in captions(at))
 
 
 def test_imbalance_slider_retrains_and_the_numbers_follow(page):
@@ -134,6 +167,9 @@ def test_keras_table_and_pins(page):
     assert keras_acc == sk_acc == shown(skm.accuracy_score(y, (s > 0.5).astype(int)), 4)
     keras_auc, sk_auc = rows["AUC / roc_auc_score"]
     assert sk_auc == shown(skm.roc_auc_score(y, s), 4) and keras_auc != sk_auc  # 10 thresholds: a visible gap
+    start = f"Keras's AUC with 10 thresholds: {keras_auc}; the exact AUC: {sk_auc} (difference "
+    sentence = next(c for c in captions(at) if c.startswith(start))
+    assert float(sentence[len(start):-2]) == pytest.approx(abs(float(keras_auc) - float(sk_auc)), abs=1.5e-4)
     assert "NUM_THRESHOLDS = 10" in texts(at)
     before = len(figure(at, "ROC curve")["data"])
     at.button(key="_ev_pin").click().run()
@@ -153,11 +189,14 @@ def test_segmentation_presets_and_masks_from_the_link(page):
     at = page("evaluation", "en", ev_drop="100", ev_epochs="3", ev_gt=gt, ev_pred=pred)
     # background: 24 of 24 right, IU 24/32; road: 16 of 24 right, IU 16/24; car absent from both
     assert metric(at, "Pixel accuracy") == shown(40 / 48) and metric(at, "Mean IU") == shown((24 / 32 + 16 / 24) / 2)
+    assert (f"The masks agree on 40 of 48 pixels: pixel accuracy {shown(40 / 48)}, mean IoU "
+            f"{shown((24 / 32 + 16 / 24) / 2)}." in captions(at))
     assert any("Not in the ground truth: car" in i.value for i in at.info)
     assert at.query_params["ev_gt"] == gt  # the link keeps the edited mask
     bad = page("evaluation", "ko", ev_drop="100", ev_epochs="3", ev_gt="banana")
     assert not bad.exception and any("banana" in w.value for w in bad.warning)
     assert metric(bad, "픽셀 정확도") == "0.917"
+    assert "두 마스크가 일치하는 픽셀: 48개 중 44개. 픽셀 정확도 0.917, 평균 IoU 0.604." in captions(bad)  # 44/48
 
 
 def test_garbage_in_every_control_is_a_notice(page):

@@ -37,3 +37,18 @@ def test_sidebar_shows_device_and_versions(page):
     at = page("home")
     side = "\n".join(c.value for c in at.sidebar.caption)
     assert "CPU" in side and "TensorFlow" in side and "Keras" in side
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_timeline_summary_says_what_the_chart_draws(page, lang):
+    import json
+
+    at = page("home", lang)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    years = [int(x[:4]) for trace in spec["data"] for x in trace["x"]]
+    lanes = ", ".join(f"{trace['name']} {len(trace['x'])}" for trace in spec["data"] if trace["x"])
+    first, last, n = min(years), max(years), len(years)
+    expected = {"en": f"The timeline shows {n} events from {first} to {last}, per library: {lanes}.",
+                "ko": f"타임라인에는 {first}년부터 {last}년까지 사건 {n}개가 있습니다. 라이브러리별: {lanes}."}
+    assert expected[lang] in [c.value for c in at.caption]
+    assert "Keras 4" in lanes and len(years) == 9

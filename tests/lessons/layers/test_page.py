@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
+import numpy as np
 import pytest
 
 from lib.core.i18n import translate
@@ -106,3 +110,64 @@ def test_course_scale_builds_the_book_models(page):
     expected = 10_000 * 64 + 10_000 * 32 + 4 * 32 * (64 + 32 + 1) + 4 * 16 * (32 + 16 + 1) + (48 + 1) * 500
     assert metric(at, "m_params", index=1) == f"{expected:,}"
     assert int(metric(at, "m_params", index=2).replace(",", "")) > 14_000_000
+
+
+def chart(at, key: str) -> dict:
+    """The plotly spec of the chart drawn with ``key``."""
+    found = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id]
+    assert found, f"no chart {key}"
+    return found[0]
+
+
+def values(trace: dict) -> np.ndarray:
+    """A trace's y values as plotly carries them (a plain list, or a typed array in base64)."""
+    y = trace["y"]
+    if isinstance(y, dict):
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"])).astype(float)
+    return np.array([np.nan if v is None else v for v in y], dtype=float)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_chart_summaries_state_the_numbers_drawn_and_follow_the_controls(page, lang):
+    at = page("layers", lang, cmp_epochs="2", fn_train="true", fn_samples="64", fn_epochs="2")
+    assert not at.exception
+    said = [c.value for c in at.caption]
+    key = "layers.chart_summary."
+
+    # the shapes picture: the metrics above it and 784 · 512 + 512 parameters
+    assert translate(lang, key + "shapes", x="(128, 784)", w=metric(at, "m_w_shape", lang), b="(512,)",
+                     y=metric(at, "m_out_shape", lang), params=f"{784 * 512 + 512:,}") in said
+
+    # the two models' probabilities, read back from the bars and compared here with numpy
+    first, second = (values(trace) for trace in chart(at, "probabilities")["data"])
+    top = int(np.argmax(first))
+    assert top == int(np.argmax(second))
+    gap = np.max(np.abs(first - second))
+    assert translate(lang, key + ("probabilities" if gap else "probabilities_equal"), k=top, a=f"{first[top]:.4f}",
+                     b=f"{second[top]:.4f}",
+                     first="keras.Sequential", second="MySequential", gap=f"{gap:.3g}",
+                     n=10) in said
+
+    # compile by strings / by objects: the lower of the two drawn validation curves' last points
+    traces = chart(at, "compile_history")["data"]
+    fig_val = translate(lang, "layers.fig_val")
+    val = {t["name"].split(" · ")[0]: values(t)[-1] for t in traces if t["name"].endswith(fig_val)}
+    (name_a, a), (name_b, b) = sorted(val.items(), key=lambda item: item[1])
+    if f"{a:.4f}" == f"{b:.4f}":
+        expected = translate(lang, key + "compare_same", epochs=2, value=f"{a:.4f}")
+    else:
+        expected = translate(lang, key + "compare", epochs=2, low_name=name_a[:1].lower() + name_a[1:], low=f"{a:.4f}",
+                             high_name=name_b[:1].lower() + name_b[1:], high=f"{b:.4f}", diff=f"{b - a:.4f}")
+    assert expected in said
+
+    # the multi-input run: its loss curve from first to last epoch, and the best validation epoch
+    drawn = chart(at, "history_in")["data"]
+    loss, val_loss = values(drawn[0]), values(drawn[1])
+    history = next(s for s in said if f"{loss[0]:.4f}" in s and f"{loss[-1]:.4f}" in s)
+    assert f"({np.nanmin(val_loss):.4f})" in history and translate(lang, "common.unit.epochs") in history
+    outputs = next(s for s in said if "`age_loss`" in s)
+    assert all(f"`{name}_loss`" in outputs for name in ("age", "income", "gender"))
+
+    at.slider(key="sd_units").set_value(10).run()  # the shapes and the parameter count follow
+    assert translate(lang, key + "shapes", x="(128, 784)", w="(784, 10)", b="(10,)", y="(128, 10)",
+                     params="7,850") in [c.value for c in at.caption]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
 import numpy as np
 import pytest
 
+from lib.core.i18n import translate
 from lib.lessons.linear import lab
 from tests.apptest import metric, texts
 
@@ -107,3 +109,62 @@ def test_scrubber_survives_a_shorter_run(page):
     assert metric(at, "Step") == "10 / 10"
     at.slider(key="steps").set_value(40).run()
     assert not at.exception and metric(at, "Step") == "10 / 40"
+
+
+def drawn(trace: dict, axis: str = "y") -> np.ndarray:
+    """A trace's values as plotly carries them (a plain list, or a typed array in base64)."""
+    values = trace[axis]
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).astype(float)
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def lowered(sentences: list[str]) -> list[str]:
+    """Sentences as the catalogue writes them: a name placed first starts lower case there."""
+    return [s[:1].lower() + s[1:] for s in sentences]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_chart_summaries_state_the_numbers_drawn_and_follow_the_controls(page, lang):
+    at = page("linear", lang, step="12", rng="3")
+    assert not at.exception
+    said = [c.value for c in at.caption]
+    key = "linear.chart_summary."
+
+    # the loss curve: first and last value of the drawn trace, and its last step
+    loss = drawn(chart(at, "loss_plot")["data"][0])
+    assert translate(lang, key + "curve_fell", what=translate(lang, "linear.trace_loss"), first=f"{loss[0]:.4f}",
+                     last=f"{loss[-1]:.4f}", step=len(loss) - 1) in lowered(said)
+    if lang == "en":
+        assert any(s.startswith("Loss (as printed) fell from ") and s.endswith(" at step 39.") for s in said)
+
+    # the decision boundary at step 12: points on the wrong side counted here with numpy, in float64
+    spec = lab.LinearSpec(seed=3)
+    inputs, targets = lab.dataset(spec)
+    w, b = lab.train(spec).state(12)
+    wrong = int(np.sum((lab.predict(w, b, inputs) > 0.5) != targets[:, 0]))
+    accuracy = metric(at, translate(lang, "linear.m_step_accuracy"))
+    assert translate(lang, key + "boundary", step=12, steps=40, wrong=wrong, n="2,000", right=f"{2000 - wrong:,}",
+                     accuracy=accuracy) in said
+    assert 0 < wrong < 200
+
+    # mini-batch against full batch: the lower final loss of the two drawn curves, and the gap
+    full, mini = (drawn(trace) for trace in chart(at, "compare_loss")["data"])
+    if chart(at, "compare_loss")["data"][0]["name"] != translate(lang, "linear.trace_full_batch"):
+        full, mini = mini, full
+    names = translate(lang, "linear.trace_full_batch"), translate(lang, "linear.trace_mini_batch", batch=128)
+    low = int(mini[-1] < full[-1])
+    ends = (full[-1], mini[-1])
+    assert translate(lang, key + "compare", winner=names[low], other=names[1 - low], steps=40,
+                     low=f"{ends[low]:.4f}", high=f"{ends[1 - low]:.4f}",
+                     diff=f"{ends[1 - low] - ends[low]:.4f}") in lowered(said)
+
+    at.slider(key="step").set_value(0).run()  # the scrubber: the summary follows the step
+    said_now = [c.value for c in at.caption]
+    w0, b0 = lab.train(spec).state(0)
+    wrong0 = int(np.sum((lab.predict(w0, b0, inputs) > 0.5) != targets[:, 0]))
+    assert wrong0 != wrong
+    assert translate(lang, key + "boundary", step=0, steps=40, wrong=wrong0, n="2,000", right=f"{2000 - wrong0:,}",
+                     accuracy=f"{1 - wrong0 / 2000:.4f}") in said_now
+    at.slider(key="samples").set_value(500).run()
+    assert any(s.startswith("1,000 ") or s.startswith("점 1,000개") for s in (c.value for c in at.caption))

@@ -7,6 +7,20 @@ import pytest
 from tests.apptest import code_with, texts
 
 
+def summary_with(at, start: str) -> str:
+    """The one chart summary that starts with ``start``."""
+    found = [c.value for c in at.caption if c.value.startswith(start)]
+    assert len(found) == 1, (start, [c.value for c in at.caption])
+    return found[0]
+
+
+def listed_lowest(names, values) -> str:
+    """"a 1, b 2 (lowest: a, 1)" from a table's name and value columns, the lowest found here."""
+    items = ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True))
+    best = min(range(len(values)), key=lambda i: float(values[i]))
+    return f"{items} ({{lowest}}: {names[best]}, {values[best]})"
+
+
 def table(at, column: str):
     """The first dataframe that has ``column``."""
     return next(df.value for df in at.dataframe if column in df.value.columns)
@@ -27,6 +41,14 @@ def test_page_in_both_languages(page, lang, title, optimizer_col):
     shown = texts(at)
     assert "keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)" in shown
     assert not at.warning and not at.error
+    # the sentences under the loss-per-step chart and the race, read against the tables beside them
+    lowest = {"en": "lowest", "ko": "가장 낮음"}[lang]
+    paths = at.dataframe[0].value
+    walks = listed_lowest(list(paths.iloc[:, 0]), list(paths.iloc[:, 4])).replace("{lowest}", lowest)
+    assert summary_with(at, {"en": "Loss after 200 steps: ", "ko": "200스텝 후 손실: "}[lang]).endswith(walks + ".")
+    racers = listed_lowest(list(race.iloc[:, 0]), list(race.iloc[:, 5])).replace("{lowest}", lowest)
+    start = {"en": "Last validation loss after up to 30 epochs: ", "ko": "최대 30 에포크 후 마지막 검증 손실: "}[lang]
+    assert summary_with(at, start) == start + racers + "."
 
 
 def test_surface_controls_update_the_table_and_the_code(page):
@@ -37,6 +59,7 @@ def test_surface_controls_update_the_table_and_the_code(page):
     assert not at.exception
     paths = table(at, "How it ended")
     assert paths[lr_col].tolist()[0] == "0.316"
+    assert f"SGD {paths['Final loss'].tolist()[0]}, " in summary_with(at, "Loss after 200 steps: ")  # follows it
     assert "keras.optimizers.SGD(learning_rate=0.316)" in code_with(at, "apply_gradients")
     at.toggle(key="sf_on_adam").set_value(False).run()
     assert "Adam" not in table(at, "How it ended")["Optimizer"].tolist()
@@ -56,6 +79,7 @@ def test_inside_the_optimizer_shows_its_own_variables(page):
     assert any("accumulator" in title for title in titles)
     assert "G (accumulator)" in at.dataframe[1].value.columns
     assert "keras.optimizers.Adagrad(learning_rate=0.501)" in code_with(at, "optimizer.build([w])")
+    assert summary_with(at, "Adagrad over 200 steps: the gradient's length went from ")
 
 
 def test_race_table_follows_learning_rate_and_optimizer_choice(page):
@@ -83,6 +107,9 @@ def test_a_divergent_learning_rate_is_explained_not_raised(page):
     assert any(m.label == "Epochs run" and m.value.endswith("/ 10") and not m.value.startswith("10") for m in at.metric)
     assert any("About right" in s.value for s in at.success)
     assert "callbacks=[keras.callbacks.TerminateOnNaN()]" in code_with(at, "TerminateOnNaN")
+    epochs_run = next(m.value for m in at.metric if m.label == "Epochs run" and not m.value.startswith("10"))
+    rates = summary_with(at, "Last training loss: ")
+    assert f": NaN, stopped in epoch {epochs_run.split(' / ')[0]}" in rates and "learning rate 0.1: " in rates
 
 
 def test_a_walk_that_blows_up_is_reported(page):

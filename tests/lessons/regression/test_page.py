@@ -1,5 +1,7 @@
 """The regression lesson through the real entry point: real training, real numbers on the page."""
 
+import json
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression
@@ -12,6 +14,17 @@ from tests.apptest import metric, texts
 
 def metrics(at, label: str) -> list[str]:
     return [m.value for m in at.metric if m.label == label]
+
+
+def captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def summary_with(at, start: str) -> str:
+    """The one chart summary that starts with ``start``."""
+    found = [c for c in captions(at) if c.startswith(start)]
+    assert len(found) == 1, (start, captions(at))
+    return found[0]
 
 
 def least_squares_test_mse(test_size: float = 0.2, val_size: float = 0.2, seed: int = 42) -> float:
@@ -34,6 +47,18 @@ def test_renders_in_both_languages(page, lang, title):
     shown = texts(at)
     assert "test_size=0.2" in shown and "Adam(learning_rate=0.1)" in shown and "epochs=50" in shown
     assert len(at.get("expander")) == 4  # one code panel per section
+    # the sentence under the feature panels: correlations computed here from the CSV
+    frame = data_mod.advertising_frame()
+    r = {name: f"{frame[name].corr(frame['sales']):.2f}" for name in ("TV", "radio", "newspaper")}
+    expected = {
+        "en": f"Correlation with sales (r): TV {r['TV']}, radio {r['radio']}, newspaper {r['newspaper']}. "
+              "In the model: TV, radio, newspaper.",
+        "ko": f"판매량(sales)에 대한 상관계수(r): TV {r['TV']}, 라디오(radio) {r['radio']}, 신문(newspaper) "
+              f"{r['newspaper']}. 모델에 넣은 특성: TV, 라디오(radio), 신문(newspaper).",
+    }[lang]
+    assert expected in captions(at)
+    assert any(c.startswith({"en": "Training loss (MSE) fell from ", "ko": "훈련 손실(MSE): 50 에포크 동안 "}[lang])
+               for c in captions(at))
 
 
 def test_default_run_is_sane_against_least_squares(page):
@@ -49,6 +74,17 @@ def test_default_run_is_sane_against_least_squares(page):
     assert any("beats" in s.value or "matches" in s.value for s in [*at.success, *at.info])
     loss = float(metric(at, "Last loss"))
     assert 0 < loss < 5  # from about 220 at the start
+    # the sentences under the loss curve and the predicted-vs-actual chart say the numbers shown beside them
+    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    train_curve, val_curve = (np.array(trace["y"], dtype=float) for trace in spec["data"][:2])
+    best = int(np.argmin(val_curve))
+    assert summary_with(at, "Training loss (MSE)") == (
+        f"Training loss (MSE) fell from {train_curve[0]:.4f} to {metric(at, 'Last loss')} over 50 epochs. "
+        f"Validation loss (MSE) was lowest ({val_curve[best]:.4f}) at epoch {best + 1}.")
+    r2 = at.table[1].value.iloc[3]
+    assert summary_with(at, "On 40 test rows") == (
+        f"On 40 test rows the network has MSE {scores.iloc[0, 0]:.4f} and R² {r2.iloc[0]:.4f}; "
+        f"least squares has MSE {reference:.4f} and R² {r2.iloc[1]:.4f}.")
 
 
 def test_first_slider_and_epochs_reach_the_split_the_code_and_the_run(page):
@@ -61,6 +97,9 @@ def test_first_slider_and_epochs_reach_the_split_the_code_and_the_run(page):
     assert metric(at, "Least-squares test MSE") == f"{least_squares_test_mse(test_size=0.3):.4f}"
     code = texts(at)
     assert "test_size=0.3" in code and "epochs=20" in code
+    ols = f"least squares has MSE {least_squares_test_mse(test_size=0.3):.4f}"
+    assert summary_with(at, "On 60 test rows").endswith(f"{ols} and R² {at.table[1].value.iloc[3, 1]:.4f}.")
+    assert " over 20 epochs. " in summary_with(at, "Training loss (MSE)")
 
 
 def test_shuffle_pitfall_counts(page):
@@ -79,6 +118,7 @@ def test_divergent_learning_rate_is_explained(page):
     assert metric(at, "Test MSE (evaluate)") == "not a number"
     assert any("diverged" in w.value for w in at.warning)
     assert metric(at, "Least-squares test MSE") == f"{least_squares_test_mse():.4f}"  # the reference still stands
+    assert summary_with(at, "On 40 test rows the network's predictions are not numbers;")
 
 
 def test_verbose_changes_the_printout_not_the_numbers(page):
@@ -97,3 +137,4 @@ def test_no_feature_stops_politely(page):
     assert not at.exception
     assert any("적어도 하나" in w.value for w in at.warning)
     assert len(at.get("plotly_chart")) == 1  # only the data section is drawn
+    assert "모델에 넣은 특성: —." in "\n".join(captions(at))

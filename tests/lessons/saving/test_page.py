@@ -4,6 +4,7 @@ import io
 import json
 import zipfile
 
+import numpy as np
 import pytest
 
 from lib.core.numbers import fmt
@@ -23,9 +24,31 @@ def codes(at) -> list[str]:
     return [c.value for c in at.code]
 
 
+def chart(at, key: str) -> dict:
+    """The plotly spec of the chart drawn with ``key``."""
+    return next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}"))
+
+
+def summary_with(at, start: str) -> str:
+    found = [c.value for c in at.caption if c.value.startswith(start)]
+    assert len(found) == 1, (start, [c.value for c in at.caption])
+    return found[0]
+
+
 @pytest.mark.parametrize("lang, title", [("en", "Save, load, predict"), ("ko", "저장, 불러오기, 예측")])
 def test_page_in_both_languages(page, lang, title):
     at = page("saving", lang, **SMALL)
+    # the sentences under the file's parts and the prediction grid, checked against what those charts draw
+    bars = chart(at, "composition")["data"]
+    total = f"{sum(bar['x'][0] for bar in bars):,.0f} KB"
+    parts = ", ".join(f"{bar['name']} {bar['text'][0]}" for bar in bars)
+    start = {"en": f"fashion_mlp.keras is {total}: ", "ko": f"fashion_mlp.keras 전체 크기: {total}. 구성: "}[lang]
+    assert summary_with(at, start) == start + parts + "."
+    titles = [a["text"] for a in chart(at, "predictions")["layout"]["annotations"]]
+    right = sum(title.startswith("✓") for title in titles)
+    expected = {"en": f"The model predicts {right} of the {len(titles)} images shown correctly.",
+                "ko": f"보이는 이미지 {len(titles)}개 중 맞게 예측한 이미지: {right}개."}[lang]
+    assert expected in [c.value for c in at.caption]
     assert not at.exception
     assert at.title[0].value == title
     assert not at.error
@@ -46,9 +69,19 @@ def test_numbers_and_code_follow_the_controls(page, own_run):
     train_code = next(c for c in codes(at) if "model.save(" in c)
     assert "for epoch in range(2):" in train_code and "Dense(20," in train_code and "IMAGES = 1000" in train_code
 
+    loss, val_acc = run.history["loss"], run.history["val_accuracy"]
+    best = int(np.argmax(val_acc))
+    assert summary_with(at, "Training loss") == (
+        f"Training loss fell from {loss[0]:.4f} to {loss[-1]:.4f} over 2 epochs. "
+        f"Validation accuracy was highest ({val_acc[best]:.4f}) at epoch {best + 1}.")
+    params = f"{784 * 20 + 20 + 20 * 10 + 10:,}"
+    assert f"with {params} parameters in all; input (None, 28, 28), output (None, 10)." in summary_with(
+        at, "The diagram shows")
+
     at.slider(key="sv_epochs").set_value(3).run()
     assert not at.exception
     assert "for epoch in range(3):" in next(c for c in codes(at) if "model.save(" in c)
+    assert " over 3 epochs. " in summary_with(at, "Training loss")  # the sentence follows the run
 
 
 def test_format_choice_shows_that_file(page):

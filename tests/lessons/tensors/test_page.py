@@ -1,8 +1,13 @@
 """The tensors lesson through the real entry point."""
 
+import base64
+import json
+
+import numpy as np
 import pandas as pd
 import pytest
 
+from lib.core.i18n import translate
 from tests.apptest import texts
 
 URL_KEYS = ("ckind", "shape", "dtype", "count", "seed", "rmean", "rstd", "urange", "op", "sa", "sb", "axis")
@@ -106,3 +111,41 @@ def test_share_link_values_work_in_both_languages(page, lang):
     assert 'x = tf.constant([[[1, 2, 3], [4, 5, 6]], [[7, 8, 9], [10, 11, 12]]], dtype="int32")' in shown
     assert "c = tf.matmul(a, b)" in shown and "shape=(200,), mean=1.5," in shown
     assert [m.value for m in at.metric if m.value in ("(3, 3)", "(2, 2, 3)")] == ["(2, 2, 3)", "(3, 3)"]
+
+
+def histogram_values(at, index: int) -> np.ndarray:
+    """The values the histogram ``index`` draws, read back from its plotly spec (plain or binary arrays)."""
+    x = json.loads(at.get("plotly_chart")[index].proto.spec)["data"][0]["x"]
+    if isinstance(x, dict):  # plotly's typed array: {"dtype": "f4", "bdata": base64}
+        return np.frombuffer(base64.b64decode(x["bdata"]), dtype=np.dtype(x["dtype"]))
+    return np.asarray(x, dtype=float)
+
+
+def expected_summary(lang: str, kind: str, values: np.ndarray, mean: float, std: float) -> str:
+    """The sentence under a histogram, its numbers computed here with numpy from what the chart draws."""
+    values = values.astype(np.float64)
+    return translate(lang, f"tensors.chart_summary.{kind}", n=f"{len(values):,}", low=f"{values.min():.3f}",
+                     high=f"{values.max():.3f}", sample_mean=f"{values.mean():.3f}", mean=f"{mean:.3f}",
+                     sample_std=f"{values.std():.3f}", std=f"{std:.3f}")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_each_histogram_has_a_numeric_summary_that_follows_the_controls(page, lang):
+    at = page("tensors", lang)
+    captions = [c.value for c in at.caption]
+    normal, uniform = histogram_values(at, 0), histogram_values(at, 1)
+    assert len(normal) == len(uniform) == 1000
+    assert expected_summary(lang, "normal", normal, 0.0, 1.0) in captions
+    assert expected_summary(lang, "uniform", uniform, 0.5, 1 / np.sqrt(12.0)) in captions  # U[0, 1)
+    if lang == "en":
+        assert any(c.startswith("1,000 values between ") and "(chosen 0.000)" in c for c in captions)
+    else:
+        assert any(c.startswith("값 1,000개, 범위 ") and "(고른 값: 0.000)" in c for c in captions)
+
+    at.slider(key="rmean").set_value(2.0)
+    at.slider(key="count").set_value(200).run()
+    normal = histogram_values(at, 0)
+    assert len(normal) == 200
+    summary = expected_summary(lang, "normal", normal, 2.0, 1.0)
+    assert summary in [c.value for c in at.caption]
+    assert metric(at, translate(lang, "tensors.m_sample_mean")) == f"{normal.mean():.3f}"  # the metric agrees

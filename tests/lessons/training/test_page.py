@@ -2,8 +2,11 @@
 
 import json
 
+import numpy as np
 import pytest
 
+from lib.core.i18n import translate
+from lib.lessons.training import lab, summary
 from tests.apptest import texts
 
 
@@ -74,3 +77,65 @@ def test_link_values_are_used_and_huge_runs_are_not_started(page):
     assert any("100000" in i.value for i in at.info)  # too many to run live: explained instead
     assert not any(m.label == "model.optimizer.iterations" for m in at.metric)
     assert "model.fit(" not in code_with(at, "per_epoch = math.ceil(n / batch_size)")
+
+
+def chart(at, key: str) -> dict:
+    """The plotly spec of the chart drawn with ``key``."""
+    found = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id]
+    assert found, f"no chart {key}"
+    return found[0]
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_chart_summaries_state_the_numbers_drawn_and_follow_the_controls(page, lang):
+    at = page("training", lang)
+    assert not at.exception
+    said = [c.value for c in at.caption]
+    key = "training.chart_summary."
+
+    # The forward and backward diagrams, worked out here in numpy from the course's defaults.
+    net = lab.NetSpec()
+    x = np.array([net.x1, net.x2])
+    h = sigmoid(x @ np.array([[net.w11, net.w12], [net.w21, net.w22]]) + [net.b1, net.b2])
+    y = sigmoid(h @ [net.v1, net.v2] + net.c)
+    loss = 0.5 * (y - net.target) ** 2
+    assert translate(lang, key + "forward", x1="1.00", x2="-1.00", h1=f"{h[0]:.3f}", h2=f"{h[1]:.3f}", y=f"{y:.3f}",
+                     target="0.40", loss=f"{loss:.6f}") in said
+    assert [m.value for m in at.metric[:4]] == [f"{h[0]:.3f}", f"{h[1]:.3f}", f"{y:.3f}", f"{loss:.6f}"]
+    delta = (y - net.target) * y * (1 - y)
+    hidden = delta * np.array([net.v1, net.v2]) * h * (1 - h)
+    grads = {"w11": hidden[0] * x[0], "w21": hidden[0] * x[1], "b1": hidden[0], "w12": hidden[1] * x[0],
+             "w22": hidden[1] * x[1], "b2": hidden[1], "v1": delta * h[0], "v2": delta * h[1], "c": delta}
+    largest = max(grads, key=lambda p: abs(grads[p]))
+    backward = next(s for s in said if s.startswith(translate(lang, key + "backward", dy="", delta="", name="",
+                                                                 grad="")[:8]) and "∂L/∂" in s)
+    assert f"{y - net.target:.4f}" in backward and f"{delta:.3g}" in backward
+    assert f"∂L/∂{summary.symbol(largest)} = " in backward
+
+    # 1000 samples in batches of 100 for 5 epochs; the fit history's loss is the drawn curve's
+    assert translate(lang, key + "batches_even", n=1000, b=100, per_epoch=10, total=50, epochs=5) in said
+    drawn = chart(at, "fit_history")["data"][0]["y"]
+    fit = next(s for s in said if translate(lang, key + "fit_steps", iterations=50) in s)
+    assert f"{drawn[0]:.4f}" in fit and f"{drawn[-1]:.4f}" in fit and translate(lang, "common.unit.epochs") in fit
+    if lang == "en":
+        assert fit.startswith(f"Training loss fell from {drawn[0]:.4f} to {drawn[-1]:.4f} over 5 epochs.")
+
+    # Descent on (w − 3)²: each step multiplies the distance to 3 by 1 − 2·lr
+    w = 3 + (-2.0 - 3) * (1 - 2 * 0.2) ** 15
+    assert translate(lang, key + "descent", w0="-2.00", lr="0.20", steps=15, w=f"{w:.4f}",
+                     loss=f"{(w - 3) ** 2:.3g}" if (w - 3) ** 2 < 1e-3 else f"{(w - 3) ** 2:.4f}",
+                     first="25.0000") in said
+
+    at.slider(key="batch_size").set_value(30)
+    at.slider(key="n_epochs").set_value(2)
+    at.slider(key="gd_steps").set_value(3).run()
+    said = [c.value for c in at.caption]
+    assert translate(lang, key + "batches", n=1000, b=30, per_epoch=34, last=10, total=68, epochs=2) in said
+    assert any(translate(lang, key + "fit_steps", iterations=68) in s for s in said)
+    w = 3 + (-2.0 - 3) * 0.6**3
+    assert translate(lang, key + "descent", w0="-2.00", lr="0.20", steps=3, w=f"{w:.4f}", loss=f"{(w - 3) ** 2:.4f}",
+                     first="25.0000") in said
