@@ -87,16 +87,22 @@ def live_chart_spec(points: list[dict[str, float]], unit: str, y_title: str) -> 
     Written by hand: Streamlit's ``line_chart`` goes through Altair, about 50 ms per
     redraw, which the page pays many times while a run trains.
     """
+    from lib.core.charts import TRAIN, VAL  # the colours of every finished history chart (plotly only here)
+    from lib.core.figure_style import PALETTE
+
     values = [{"x": p["unit"], "series": name, "y": value}
               for p in points for name, value in p.items() if name != "unit"]
+    # Series in the order they come (training, then validation), coloured like the finished charts.
+    colours = [TRAIN, VAL, *(c for c in PALETTE if c not in (TRAIN, VAL))]
     return {
         "data": {"values": values},
         "mark": {"type": "line", "point": len(points) <= 30},
         "encoding": {
             "x": {"field": "x", "type": "quantitative", "title": unit, "axis": {"tickMinStep": 1}},
             "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": {"zero": False}},
-            "color": {"field": "series", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
-            "strokeDash": {"field": "series", "type": "nominal", "legend": None},
+            "color": {"field": "series", "type": "nominal", "title": None, "legend": {"orient": "bottom"},
+                      "sort": None, "scale": {"range": colours}},
+            "strokeDash": {"field": "series", "type": "nominal", "legend": None, "sort": None},
         },
     }
 

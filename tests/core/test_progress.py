@@ -33,3 +33,8 @@ def test_the_live_chart_spec_has_one_line_per_series_at_the_units_done():
         {"x": 2, "series": "training loss", "y": 0.5}]
     assert spec["encoding"]["x"]["title"] == "epoch" and spec["encoding"]["y"]["title"] == "loss"
     assert spec["encoding"]["strokeDash"]["field"] == "series"  # lines differ by dash too, not colour alone
+    from lib.core.charts import TRAIN, VAL
+
+    # In the order the series come (training first, in Korean too, where "검증" sorts before "학습"),
+    # coloured as the finished history charts colour them.
+    assert spec["encoding"]["color"]["sort"] is None and spec["encoding"]["color"]["scale"]["range"][:2] == [TRAIN, VAL]
