@@ -62,8 +62,15 @@ def _settle(page, timeout: float = 90_000) -> None:
                            ".trim() === 'loaded'", timeout=timeout)
 
 
+# Screenshots are for a person to look at: a continuous-integration run (CI=true) has nobody to look, and the
+# 40 full-page renders cost it about a minute. Everything the visits check runs there all the same.
+SHOOT = os.environ.get("CI", "").lower() not in ("1", "true", "yes")
+
+
 def _shoot(page, name: str) -> None:
     """A screenshot of the whole page: grow the window to the content, shoot, restore."""
+    if not SHOOT:
+        return
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"] *')]"
         ".map(e => e.scrollHeight), 1000)"
