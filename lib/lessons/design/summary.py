@@ -21,10 +21,6 @@ def _key(name: str) -> str:
     return f"design.chart_summary.{name}"
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def history_summary(lang: str, history: Mapping[str, Sequence[float]]) -> str:
     """The designer's run: training loss first to last, the best validation epoch, the last validation accuracy."""
     name = {k: translate(lang, _key(k)) for k in ("loss", "val_loss", "val_accuracy")}
@@ -33,7 +29,7 @@ def history_summary(lang: str, history: Mapping[str, Sequence[float]]) -> str:
     if history.get("val_loss"):
         parts.append(summaries.best_sentence(lang, name["val_loss"], history["val_loss"], digits=4))
     if history.get("val_accuracy"):
-        parts.append(_capital(translate(lang, "common.summary_last", what=name["val_accuracy"],
+        parts.append(summaries.sentence(translate(lang, "common.summary_last", what=name["val_accuracy"],
                                         value=fmt(history["val_accuracy"][-1]))))
     return " ".join(p for p in parts if p)
 

@@ -14,15 +14,12 @@ import numpy as np
 
 from lib.core.i18n import translate
 from lib.core.numbers import fmt
+from lib.core.summaries import sentence
 from lib.lessons.linear.lab import LinearRun
 
 
 def _key(name: str) -> str:
     return f"linear.chart_summary.{name}"
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _num(value: float) -> str:
@@ -44,10 +41,10 @@ def curve_summary(lang: str, what: str, values: Sequence[float]) -> str:
         return ""
     first, last, step = values[0], values[-1], len(values) - 1
     if not math.isfinite(last):
-        return _capital(translate(lang, _key("curve_undefined"), what=what, first=_num(first), step=step))
+        return sentence(translate(lang, _key("curve_undefined"), what=what, first=_num(first), step=step))
     a, b = _num(first), _num(last)
     way = "same" if a == b else "fell" if last < first else "rose"
-    return _capital(translate(lang, _key(f"curve_{way}"), what=what, first=a, last=b, step=step))
+    return sentence(translate(lang, _key(f"curve_{way}"), what=what, first=a, last=b, step=step))
 
 
 def boundary_summary(lang: str, run: LinearRun, step: int) -> str:
@@ -74,7 +71,7 @@ def compare_summary(lang: str, names: tuple[str, str], losses: tuple[Sequence[fl
     low = int(last[1] < last[0])
     if _num(last[0]) == _num(last[1]):
         return translate(lang, _key("compare_same"), steps=steps, value=_num(last[0]))
-    return _capital(translate(lang, _key("compare"), winner=names[low], other=names[1 - low], steps=steps,
+    return sentence(translate(lang, _key("compare"), winner=names[low], other=names[1 - low], steps=steps,
                               low=_num(last[low]), high=_num(last[1 - low]), diff=_num(last[1 - low] - last[low])))
 
 

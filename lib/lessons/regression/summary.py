@@ -6,18 +6,14 @@ The numbers come from the same objects the page draws; the words from the catalo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 from lib.core.i18n import translate
 from lib.core.numbers import fmt
+from lib.core.summaries import best_sentence, trend_sentence
 from lib.lessons.regression.evaluation import Scores
 from lib.lessons.regression.lab import TARGET
 from lib.lessons.regression.training import fmt_loss
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def features_summary(lang: str, correlations: Mapping[str, float], selected: Sequence[str]) -> str:
@@ -30,23 +26,12 @@ def features_summary(lang: str, correlations: Mapping[str, float], selected: Seq
 
 def loss_summary(lang: str, history: Mapping[str, Sequence[float]]) -> str:
     """The training MSE's first and last value over the epochs run, and the validation MSE's lowest epoch."""
-    loss = [float(v) for v in history.get("loss", [])]
-    if not loss:
-        return ""
-    what, unit = translate(lang, "regression.sum.loss"), translate(lang, "common.unit.epochs")
-    first, last = fmt_loss(loss[0]), fmt_loss(loss[-1])
-    if not (math.isfinite(loss[0]) and math.isfinite(loss[-1])):
-        way = "undefined"
-    else:
-        way = "same" if first == last else "fell" if loss[-1] < loss[0] else "rose"
-    parts = [translate(lang, f"common.summary_{way}", what=what, first=first, last=last, n=len(loss), unit=unit)]
-    val = [float(v) for v in history.get("val_loss", [])]
-    finite = [v for v in val if math.isfinite(v)]
-    if finite:
-        best = min(finite)
-        parts.append(translate(lang, "common.summary_lowest", what=translate(lang, "regression.sum.val_loss"),
-                               value=fmt_loss(best), epoch=val.index(best) + 1))
-    return " ".join(_capital(p) for p in parts)
+    unit = translate(lang, "common.unit.epochs")
+    parts = [trend_sentence(lang, translate(lang, "regression.sum.loss"), history.get("loss", []), unit,
+                            number=fmt_loss),
+             best_sentence(lang, translate(lang, "regression.sum.val_loss"), history.get("val_loss", []),
+                           number=fmt_loss)]
+    return " ".join(p for p in parts if p)
 
 
 def prediction_summary(lang: str, n: int, network: Scores | None, least_squares: Scores) -> str:
