@@ -334,6 +334,8 @@ def test_two_links_opened_at_once_on_a_fresh_server_keep_their_settings(browser,
             _idle(home, runs_h, timeout=120)
             assert parse_qsl(urlsplit(autodiff.url).query) == [("lang", "en"), ("x", "4.0")]
             assert float(_slider(autodiff, "x").input_value()) == 4.0
+            # A fresh browser loads each kind of element's code on first use: the metrics may come a moment later.
+            autodiff.locator('[data-testid="stMetric"]', has_text="f(x)").first.wait_for(timeout=30_000)
             assert _metrics(autodiff)["f(x)"] == "16.0000", _alerts(autodiff)
             assert urlsplit(home.url).path == "/"
             assert parse_qsl(urlsplit(home.url).query) == [("lang", "ko"), ("n", "640")]
