@@ -17,7 +17,6 @@ from lib.core.lessons import LESSONS
 st.set_page_config(page_title="Deep Learning, Hands-On", page_icon="🧠", layout="wide")
 ui.init_language()
 st.set_page_config(page_title=t("common.app_title"))
-warm.start_server_warming()  # once per server process: workers start, default runs fill the result store
 
 st.html(Path(__file__).parent / "lib/core/assets/course.css")  # what the theme cannot say; takes no space
 
@@ -38,7 +37,7 @@ if page is first_alias:
 slug = page.url_path or LESSONS[0].slug
 controls = import_module(f"lib.lessons.{slug}.controls").CONTROLS
 ui.language_picker()
-ui.device_box()
+device_line = st.sidebar.empty()  # filled after the lesson: its text is on screen before TensorFlow is imported
 notice = ui.screen_links(controls, slug)  # on top of the page: link values that were ignored, said once
 share = ui.share_box(controls)
 ui.reset_button(controls)
@@ -46,8 +45,14 @@ ui.link_keeper()  # in the browser: the share control follows the address; Back 
 # A section of the page that reruns alone (lib.core.sections) publishes the link itself (no sidebar: the
 # share control follows the address in the browser).
 sections.page_started(lambda: ui.publish_page(controls, None, None))
-with ui.friendly_errors():
-    page.run()
+try:
+    with ui.friendly_errors():
+        page.run()
+finally:  # also after a page's st.stop()
+    ui.device_box(device_line)
+    # Once per server process, after its first page (which has the CPU to itself meanwhile): training
+    # workers start and the default runs fill the result store in the background.
+    warm.start_server_warming()
 # Reached only by a completed run: one cut short by a newer rerun request writes nothing (the newer run will).
 ui.publish_page(controls, notice, share)
 sections.page_finished()

@@ -2,7 +2,6 @@ import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import ui
-from lib.core.device import DEVICE, time_matmul
 from lib.core.i18n import current_language, t
 from lib.core.lessons import LESSONS
 from lib.lessons.home.code import matmul_code
@@ -32,6 +31,9 @@ for lesson in LESSONS[1:]:
     with st.container(border=True):
         st.page_link(lesson.path, label=t(lesson.title_key), icon=lesson.icon)
         st.caption(t(lesson.summary_key))
+
+# TensorFlow is imported here, not at the top: on a fresh server the text above is on screen meanwhile.
+from lib.core.device import DEVICE, time_matmul  # noqa: E402
 
 st.header(t("home.gpu") if DEVICE.kind == "GPU" else t("home.cpu"))  # say what this server has
 st.markdown(t("home.gpu_text"))

@@ -50,7 +50,8 @@ import tensorflow as tf  # noqa: E402
 
 from lib.core.models import TASK_LOSS, TASK_METRIC, build_model, build_optimizer  # noqa: E402
 from lib.core.pool import Pool, PooledModel  # noqa: E402
-from lib.core.progress import ProgressCallback, Reporter, report_progress  # noqa: E402
+from lib.core.progress import Reporter, report_progress  # noqa: E402
+from lib.core.progress_callback import ProgressCallback  # noqa: E402
 from lib.core.specs import RunSpec  # noqa: E402
 
 GATE = Gate(default_capacity(DEVICE.count))

@@ -9,15 +9,14 @@ A job reports two kinds of event to its ``Reporter``:
 The unit is what the job really counts (epochs, epochs summed over several models,
 batches): a job that trains three models for five epochs reports 15 epochs, not
 "epoch 11 of 5". ``lib.core.ui.train`` draws these events as a progress bar and a
-live loss chart.
+live loss chart; ``lib.core.progress_callback`` turns ``model.fit``'s epochs into them.
+No Keras here (the pages' shared modules import this one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import keras
 
 Reporter = Callable[[str, object], None]
 UNITS = ("epoch", "batch", "step")
@@ -105,28 +104,6 @@ def live_chart_spec(points: list[dict[str, float]], unit: str, y_title: str) -> 
             "strokeDash": {"field": "series", "type": "nominal", "legend": None, "sort": None},
         },
     }
-
-
-class ProgressCallback(keras.callbacks.Callback):
-    """Reports every epoch (or every batch) of ``model.fit`` as a progress event."""
-
-    def __init__(self, report: Reporter | None, total: int | None = None, unit: str = "epoch") -> None:
-        super().__init__()
-        self.report, self.total, self.unit = report, total, unit
-        self.batches = 0
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        if self.total is None and self.unit == "epoch":
-            self.total = self.params.get("epochs")
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if self.unit == "epoch":
-            report_progress(self.report, epoch + 1, self.total, logs)
-
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.unit == "batch":
-            self.batches += 1
-            report_progress(self.report, self.batches, self.total, logs, unit="batch")
 
 
 class HistoryView:

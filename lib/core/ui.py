@@ -201,14 +201,14 @@ def code_panel(code: str, filename: str, key: str) -> None:
 # --------------------------------------------------------------------------- sidebar
 
 
-def device_box() -> None:
-    """Where training happens, and with which versions."""
+def device_box(where: Any = None) -> None:
+    """Where training happens, and with which versions (imports TensorFlow: called after the lesson)."""
     import keras
     import tensorflow as tf
 
     from lib.core.device import DEVICE
 
-    st.sidebar.caption(f"**{t('common.device')}:** {DEVICE.label_in(i18n.current_language())}  \n"
+    (where or st.sidebar).caption(f"**{t('common.device')}:** {DEVICE.label_in(i18n.current_language())}  \n"
                        + t("common.versions", tf=tf.__version__, keras=keras.__version__))
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from lib.core import engine
-from lib.core.progress import Progress, ProgressCallback, part, report_progress
+from lib.core.progress import Progress, part, report_progress
+from lib.core.progress_callback import ProgressCallback
 
 X = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
 Y = (X.sum(axis=1, keepdims=True) > 0).astype("float32")

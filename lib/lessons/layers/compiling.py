@@ -21,7 +21,8 @@ import tensorflow as tf
 
 from lib.core import engine
 from lib.core.models import OPTIMIZER_CLASSES
-from lib.core.progress import ProgressCallback, Reporter
+from lib.core.progress import Reporter
+from lib.core.progress_callback import ProgressCallback
 from lib.core.specs import DataSpec, FitSpec, RunSpec, check, whole
 from lib.lessons.layers.controls import CONTROLS
 from lib.lessons.layers.lab import N_CLASSES, TFError, error_text

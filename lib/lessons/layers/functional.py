@@ -25,7 +25,8 @@ import keras
 import numpy as np
 
 from lib.core import engine
-from lib.core.progress import ProgressCallback, Reporter
+from lib.core.progress import Reporter
+from lib.core.progress_callback import ProgressCallback
 from lib.core.specs import check, whole
 from lib.lessons.layers.controls import CONTROLS
 from lib.lessons.layers.lab import ModelInfo, describe

@@ -32,7 +32,8 @@ import tensorflow as tf
 from lib.core import engine
 from lib.core.controls import check_in
 from lib.core.models import build_model, build_optimizer
-from lib.core.progress import ProgressCallback, part, report_progress
+from lib.core.progress import part, report_progress
+from lib.core.progress_callback import ProgressCallback
 from lib.core.specs import OPTIMIZERS, DataSpec, FitSpec, ModelSpec, OptimizerSpec, RunSpec, check, dense_stack, whole
 from lib.lessons.optimizers.controls import CONTROLS, LR_RANGE
 from lib.lessons.optimizers.lab import optimizer_spec

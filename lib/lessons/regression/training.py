@@ -21,7 +21,8 @@ from lib.core import engine
 from lib.core.device import DEVICE
 from lib.core.models import build_optimizer
 from lib.core.numbers import fmt
-from lib.core.progress import ProgressCallback, Reporter
+from lib.core.progress import Reporter
+from lib.core.progress_callback import ProgressCallback
 from lib.core.specs import check
 from lib.lessons.regression.lab import VERBOSE_MODES, RegressionSpec, all_finite, split, train_dataset
 

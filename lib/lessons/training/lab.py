@@ -32,7 +32,7 @@ from lib.core import (
     device,  # noqa: F401  (sets GPU memory growth before the first tensor is built)
     engine,
 )
-from lib.core.progress import ProgressCallback
+from lib.core.progress_callback import ProgressCallback
 from lib.core.specs import check, number, whole
 from lib.lessons.training.controls import CONTROLS
 
