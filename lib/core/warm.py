@@ -36,8 +36,13 @@ def _entries(folder: Path | None) -> int:
     return len(list(folder.glob("*.pkl"))) if folder is not None and folder.is_dir() else 0
 
 
-def warm(slugs: Sequence[str] | None = None, timeout: float = 900.0) -> list[tuple[str, float, int, str]]:
-    """Open each lesson with defaults; per lesson (slug, seconds, new store entries, problem or "")."""
+def warm(slugs: Sequence[str] | None = None, timeout: float = 900.0,
+         parent: int | None = None) -> list[tuple[str, float, int, str]]:
+    """Open each lesson with defaults; per lesson (slug, seconds, new store entries, problem or "").
+
+    With ``parent`` (a server's pid), warming stops before the next lesson once that process is
+    gone: a stopped or restarted server leaves no warm-up running behind it.
+    """
     os.environ["COURSE_BACKEND"] = "inline"  # this process is the worker
     os.environ["COURSE_WARM"] = "off"  # the pages it opens must not start another warm-up
     from streamlit.testing.v1 import AppTest
@@ -50,6 +55,8 @@ def warm(slugs: Sequence[str] | None = None, timeout: float = 900.0) -> list[tup
     for lesson in LESSONS:
         if slugs and lesson.slug not in slugs:
             continue
+        if parent is not None and os.getppid() != parent:
+            break
         before, start = _entries(folder), time.perf_counter()
         at = AppTest.from_file(str(APP), default_timeout=timeout)
         if lesson.slug != LESSONS[0].slug:
@@ -77,7 +84,8 @@ def start_server_warming(lessons: Sequence[str] = ()) -> subprocess.Popen | None
         threading.Thread(target=workers.backend, name="start-workers", daemon=True).start()
         if store.default_store() is None:  # nowhere to keep the results
             return None
-        child = subprocess.Popen([sys.executable, "-m", "lib.core.warm", "--quiet", "--lessons", ",".join(lessons)],
+        child = subprocess.Popen([sys.executable, "-m", "lib.core.warm", "--quiet", "--lessons", ",".join(lessons),
+                                  "--parent", str(os.getpid())],
                                  cwd=ROOT,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  preexec_fn=lambda: os.nice(10))  # learners' jobs come first
@@ -89,10 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lessons", default="", help="comma-separated lesson slugs (default: all)")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--parent", type=int, help="stop when the process with this pid (a server) is gone")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     slugs = [s for s in args.lessons.split(",") if s]
-    report = warm(slugs)
+    report = warm(slugs, parent=args.parent)
     if not args.quiet:
         print(f"load average {os.getloadavg()[0]:.2f}")
         for slug, seconds, new, problem in report:

@@ -38,3 +38,15 @@ def test_a_server_warms_in_the_background_once_and_a_second_warm_trains_nothing(
     again = _warm(tmp_path / "results", "linear")  # the command, run again: everything is stored already
     assert again.returncode == 0, again.stdout + again.stderr
     assert _stored(next(line for line in again.stdout.splitlines() if line.startswith("linear"))) == 0
+
+
+def test_a_warm_up_stops_when_its_server_is_gone(tmp_path):
+    # The child was started by this process, so a --parent that is not this process is a server that is gone
+    # (the child would have been re-parented): nothing is warmed, nothing is stored, no error.
+    env = {**os.environ, "COURSE_RESULT_STORE": str(tmp_path / "results"), "COURSE_WARM": "on"}
+    gone = str(os.getpid() + 1)
+    out = subprocess.run([sys.executable, "-m", "lib.core.warm", "--lessons", "linear", "--parent", gone],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert not any(line.startswith("linear") for line in out.stdout.splitlines())
+    assert not list((tmp_path / "results").glob("*.pkl"))
