@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import functools
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -50,12 +52,38 @@ def like_a_server(at: AppTest) -> AppTest:
     return at
 
 
-def open_page(slug: str, lang: str = "en", **params: str) -> AppTest:
-    """Run the entry point on the lesson ``slug`` with ``?lang=`` and other query parameters."""
+@functools.cache
+def code_keys(slug: str) -> tuple[str, ...]:
+    """The keys of the code panels ``pages/<slug>.py`` draws: each ``ui.code_panel`` call's key."""
+    tree = ast.parse((Path(APP).parent / "pages" / f"{slug}.py").read_text(encoding="utf-8"))
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr == "code_panel"]
+    keys = tuple(c.args[2].value for c in calls if len(c.args) == 3 and isinstance(c.args[2], ast.Constant))
+    assert len(keys) == len(calls), f"pages/{slug}.py: a code panel whose key is not a literal third argument"
+    return keys
+
+
+def open_code(at: AppTest, keys: Iterable[str]) -> AppTest:
+    """Open the code panels ``keys`` (as a learner's click does) from the next run on: a closed
+    panel sends no code. AppTest cannot click an expander; its Session State key opens it."""
+    from lib.core.ui import code_panel_key  # here: lib.core.ui imports TensorFlow (10 s), the run does anyway
+
+    for key in keys:
+        at.session_state[code_panel_key(key)] = True
+    return at
+
+
+def open_page(slug: str, lang: str = "en", code: bool | Iterable[str] = False, **params: str) -> AppTest:
+    """Run the entry point on the lesson ``slug`` with ``?lang=`` and other query parameters.
+
+    ``code``: the code panels open from the first run (True: all of the page's), for tests
+    that read the code shown; a learner finds them closed.
+    """
     lesson = next(lesson for lesson in LESSONS if lesson.slug == slug)
     at = like_a_server(AppTest.from_file(APP, default_timeout=TIMEOUT))
     if slug != LESSONS[0].slug:
         at.switch_page(lesson.path)  # open the lesson directly, as a deep link does
+    open_code(at, code_keys(slug) if code is True else code or ())
     at.query_params["lang"] = lang
     at.query_params.update(params)
     at.run()

@@ -189,9 +189,25 @@ def show_tf_error(message: str, kind: str) -> None:
 # --------------------------------------------------------------------------- code panel
 
 
+def code_panel_key(key: str) -> str:
+    """The Session State key of the code panel ``key``: True while the learner has it open."""
+    return f"code_{key}"
+
+
+@st.fragment
 def code_panel(code: str, filename: str, key: str) -> None:
-    """The exact code for the current settings, copyable and downloadable."""
-    with st.expander(t("common.show_code"), expanded=False, icon="🧾"):
+    """The exact code for the current settings, copyable and downloadable.
+
+    Lazy: the code and its download button are sent only while the panel is open (highlighting
+    some forty closed panels cost a page visit a few tenths of a second in the browser). The panel
+    is a fragment, so opening or closing it reruns only itself, with the code of the page's (or
+    its section's) last run: a slider move reruns the page, which calls this with the new code.
+    """
+    panel = st.expander(t("common.show_code"), expanded=False, icon="🧾", key=code_panel_key(key),
+                        on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
         st.caption(t("common.code_help"))
         st.code(code, language="python", line_numbers=True)
         st.download_button(t("common.download_code"), code, file_name=filename, mime="text/x-python",

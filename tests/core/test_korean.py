@@ -52,8 +52,9 @@ pytestmark = pytest.mark.xdist_group("korean_pages")
 
 @cache
 def korean_page(slug: str):
-    """The lesson ``slug`` opened in Korean with its small settings, rendered once per test process."""
-    return open_page(slug, "ko", **SMALL.get(slug, {}))
+    """The lesson ``slug`` opened in Korean with its small settings, rendered once per test process; its code
+    panels open, so their caption and download button are read too."""
+    return open_page(slug, "ko", code=True, **SMALL.get(slug, {}))
 
 
 def _options_of_controls(slug: str) -> set[str]:

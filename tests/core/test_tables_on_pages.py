@@ -3,7 +3,8 @@
 For each lesson, a link sets every control to a valid value other than its default; the
 page must show those values (the table's URL keys are the widgets' keys), with the
 table's range; one click on the reset control must bring every widget back to its
-default and leave nothing but ``lang`` in the address.
+default and leave nothing but ``lang`` in the address. The code panels are open all along:
+their open state is a widget's too, and stays out of the address and out of the reset.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ def test_reset_restores_every_default_and_clears_the_url(slug, lang):
     table = _table(slug)
     assert len(table) > 0
     changed = {c.key: v for c in table if (v := _other(c)) is not None}
-    at = open_page(slug, lang, **{k: _url(v) for k, v in changed.items()})
-    assert not at.exception
+    at = open_page(slug, lang, code=True, **{k: _url(v) for k, v in changed.items()})
+    assert not at.exception and at.code
     shown = {c.key: w for c in table if (w := _widget(at, c)) is not None}
     assert len(shown) >= min(1, len(table))
     for key, w in shown.items():
@@ -73,7 +74,7 @@ def test_reset_restores_every_default_and_clears_the_url(slug, lang):
         if c.kind in ("slider", "range", "number") and not c.dynamic:
             assert (w.min, w.max) == (c.lo, c.hi), f"{key}: widget range differs from the table"
     at.button(key="_reset_lesson").click().run()
-    assert not at.exception
+    assert not at.exception and at.code
     for c in table:
         w = _widget(at, c)
         if w is not None and not c.dynamic:

@@ -174,6 +174,7 @@ def test_fast_presses_leave_one_truth(server, browser, slug):  # noqa: F811
 # --------------------------------------------------------------------------- sections that rerun alone
 
 FRAGMENT_DONE = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
+KINDS_IN = ("new_element", "add_block")  # delta types whose own type says what was drawn
 # Records every element Streamlit marks stale (waiting to be redrawn by a run) that holds the marked node.
 STALE_WATCH = """() => { window.__staleOutside = 0;
   const marked = document.querySelector('[data-testid="stMetric"]');
@@ -185,7 +186,8 @@ STALE_WATCH = """() => { window.__staleOutside = 0;
 
 
 class Deltas:
-    """What each script run sent: (rerun request's fragment id, [fragment id of every delta], finished status)."""
+    """What each script run sent: the rerun request's fragment id, the fragment id and the kind ("code",
+    "expandable", ...) of every delta, and the finished status."""
 
     def __init__(self, page) -> None:
         self.runs: list[dict] = []
@@ -195,13 +197,15 @@ class Deltas:
         msg = BackMsg()
         msg.ParseFromString(frame if isinstance(frame, bytes) else frame.encode())
         if msg.WhichOneof("type") == "rerun_script":
-            self.runs.append({"asked": msg.rerun_script.fragment_id, "deltas": [], "status": None})
+            self.runs.append({"asked": msg.rerun_script.fragment_id, "deltas": [], "kinds": [], "status": None})
 
     def _received(self, frame: bytes | str) -> None:
         msg = ForwardMsg()
         msg.ParseFromString(frame if isinstance(frame, bytes) else frame.encode())
         if self.runs and msg.WhichOneof("type") == "delta":
             self.runs[-1]["deltas"].append(msg.delta.fragment_id)
+            kind = msg.delta.WhichOneof("type")
+            self.runs[-1]["kinds"].append(getattr(msg.delta, kind).WhichOneof("type") if kind in KINDS_IN else kind)
         elif self.runs and msg.WhichOneof("type") == "script_finished" and msg.script_finished != EARLY:
             self.runs[-1]["status"] = msg.script_finished
 
@@ -228,10 +232,13 @@ def test_a_section_reruns_alone_and_the_link_follows(server, browser):  # noqa: 
         assert value == 0.5 + PRESSES / 100
 
         # Every rerun request was the threshold section's, and every run (the last one finished, the others
-        # perhaps cut short by the next press) drew in that section only.
+        # perhaps cut short by the next press) drew in that section only: its own elements, and its closed code
+        # panels (fragments of their own inside it: a container and an expander each, no code).
         asked = {run["asked"] for run in deltas.runs}
         assert len(asked) == 1 and "" not in asked, deltas.runs
-        assert {d for run in deltas.runs for d in run["deltas"]} == asked
+        drawn = {pair for run in deltas.runs for pair in zip(run["deltas"], run["kinds"], strict=True)}
+        assert {d for d, _ in drawn} >= asked and "" not in {d for d, _ in drawn}
+        assert {kind for d, kind in drawn if d not in asked} <= {"flex_container", "expandable"}, drawn
         assert deltas.runs[-1]["status"] == FRAGMENT_DONE and deltas.runs[-1]["deltas"]
         assert page.evaluate("() => window.__staleOutside") == 0
         assert page.locator('[data-testid="stMetric"]').first.inner_text() == first_metric
@@ -243,6 +250,54 @@ def test_a_section_reruns_alone_and_the_link_follows(server, browser):  # noqa: 
         address = urlsplit(page.url)
         assert parse_qsl(address.query) == [("lang", "en"), ("ev_thr", f"{value:g}")]
         assert parse_qsl(urlsplit(_share_link(page)).query) == parse_qsl(address.query)
+    finally:
+        context.close()
+
+
+CODE_PANEL = ".st-key-code_ev_threshold"  # the threshold section's code panel (lib.core.ui.code_panel)
+
+
+def test_a_code_panel_opens_alone_and_follows_its_section(server, browser):  # noqa: F811
+    """A closed code panel holds no code; opening it reruns only the panel (not its section, nor what that
+    section trains), and its code is highlighted; with the panel open, the section's slider moves the code,
+    and the panel's state stays out of the address."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    context.set_default_timeout(60_000)
+    try:
+        page = context.new_page()
+        runs, deltas = Runs(page), Deltas(page)
+        page.goto(f"{server}/evaluation?lang=en")
+        _idle(page, runs, timeout=180)
+        assert page.locator('[data-testid="stCode"]').count() == 0  # every panel closed: nothing to highlight
+        deltas.runs.clear()
+        page.locator(f"{CODE_PANEL} summary").click()
+        code = page.locator(f'{CODE_PANEL} [data-testid="stCode"]')
+        code.wait_for()
+        _idle(page, runs)
+        (opened,) = deltas.runs  # one run, the panel's own: its expander, caption, code and download button
+        assert opened["asked"] and set(opened["deltas"]) == {opened["asked"]}, opened
+        assert sorted(opened["kinds"]) == ["code", "download_button", "expandable", "flex_container", "markdown"]
+        assert opened["status"] == FRAGMENT_DONE
+        assert "THRESHOLD = 0.5\n" in code.inner_text()
+        assert code.locator(".token.keyword").count() > 0  # highlighted Python
+        assert page.locator(f"{CODE_PANEL} [data-testid='stDownloadButton']").count() == 1
+
+        deltas.runs.clear()
+        _slider(page, "ev_thr").focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(300)
+        _idle(page, runs)
+        section = {run["asked"] for run in deltas.runs}
+        assert len(section) == 1 and opened["asked"] not in section and "" not in section  # the section's runs
+        assert "THRESHOLD = 0.53\n" in code.inner_text()  # the open panel follows the slider
+        assert parse_qsl(urlsplit(page.url).query) == [("lang", "en"), ("ev_thr", "0.53")]
+
+        page.locator(f"{CODE_PANEL} summary").click()
+        code.wait_for(state="detached")
+        _idle(page, runs)
+        assert page.locator('[data-testid="stCode"]').count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         context.close()
 

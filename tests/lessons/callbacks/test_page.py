@@ -34,7 +34,7 @@ def summary_with(at, start: str) -> str:
 
 
 def test_early_stopping_numbers_agree_with_the_curves(page):
-    at = page("callbacks", "en", **SMALL)
+    at = page("callbacks", "en", code=["cb_es"], **SMALL)
     assert not at.exception
     assert at.title[0].value == "Callbacks you can see"
     assert not at.warning and not at.error
@@ -74,7 +74,7 @@ def test_early_stopping_numbers_agree_with_the_curves(page):
 
 
 def test_checkpoints_are_the_improving_epochs_and_load_back(page):
-    at = page("callbacks", "en", **SMALL)
+    at = page("callbacks", "en", code=["cb_ck"], **SMALL)
     spec = chart(at, "cb_ck_fig")
     curve = trace_y(spec, "val_loss")
     saved = [int(x) for x in next(t for t in spec["data"] if t["name"] == "file written")["x"]]
@@ -106,7 +106,7 @@ def test_checkpoints_are_the_improving_epochs_and_load_back(page):
 
 
 def test_plateau_rate_and_tensorboard_and_own_callback(page):
-    at = page("callbacks", "en", **SMALL, cb_lr_patience="2", cb_lr_factor="0.2")
+    at = page("callbacks", "en", code=["cb_lr", "cb_own"], **SMALL, cb_lr_patience="2", cb_lr_factor="0.2")
     spec = chart(at, "cb_lr_fig")
     rates = trace_y(spec, "learning rate")
     assert rates[0] == pytest.approx(0.03)
@@ -135,7 +135,7 @@ def test_plateau_rate_and_tensorboard_and_own_callback(page):
 
 
 def test_course_list_events_for_a_chosen_epoch(page):
-    at = page("callbacks", "en", **SMALL, cb_all_epoch="3")
+    at = page("callbacks", "en", code=["cb_all"], **SMALL, cb_all_epoch="3")
     assert not at.exception
     table = at.table[0].value
     assert list(table["Hook"])[-4:] == ["on_epoch_end"] * 4

@@ -19,7 +19,7 @@ def table(at, index: int):
 @pytest.mark.parametrize("lang, title, counted", [("en", "Layer design on Fashion-MNIST", "Parameters by formula"),
                                                   ("ko", "Fashion-MNIST로 하는 층 설계", "공식으로 센 파라미터")])
 def test_course_model_by_default(page, lang, title, counted):
-    at = page("design", lang, **SMALL)
+    at = page("design", lang, code=["design"], **SMALL)
     assert not at.exception
     assert at.title[0].value == title
     # The course's Flatten -> Dense(100) -> Dense(10): 78,500 + 1,010 parameters, counted both ways.
@@ -33,7 +33,7 @@ def test_course_model_by_default(page, lang, title, counted):
 
 
 def test_designer_counts_and_code_follow_the_controls(page):
-    at = page("design", "en", **SMALL, ds_layers="2", ds_units2="50", ds_act2="tanh", ds_bn="true",
+    at = page("design", "en", code=["design"], **SMALL, ds_layers="2", ds_units2="50", ds_act2="tanh", ds_bn="true",
               ds_dropout="0.2", ds_epochs="2")
     assert not at.exception
     # 784·100+100 + 4·100 (BN) + 100·50+50 + 4·50 (BN) + 50·10+10 = 84,660
@@ -47,7 +47,7 @@ def test_designer_counts_and_code_follow_the_controls(page):
 
 
 def test_flatten_and_reshape_give_the_same_numbers(page):
-    at = page("design", "en", **SMALL, ds_epochs="2")
+    at = page("design", "en", code=["design"], **SMALL, ds_epochs="2")
     flat = metric(at, "Validation accuracy"), metric(at, "Validation loss")
     at.radio(key="ds_input").set_value("reshape").run()
     assert not at.exception
@@ -57,7 +57,7 @@ def test_flatten_and_reshape_give_the_same_numbers(page):
 
 
 def test_seeds_table_has_every_run_and_mean_sd(page):
-    at = page("design", "en", **SMALL, sr_seeds="2", sr_epochs="1")
+    at = page("design", "en", code=["compare"], **SMALL, sr_seeds="2", sr_epochs="1")
     assert not at.exception
     seeds = table(at, 1)
     assert list(seeds.iloc[:, 0]) == ["0", "1", "mean ± sd"]
@@ -87,7 +87,7 @@ def test_huge_learning_rate_is_explained(page):
 def test_opt_in_experiments(page):
     at = page("design", "en", **SMALL)
     assert sum("Switch on **Run**" in i.value for i in at.info) == 3  # nothing heavy runs unasked
-    at = page("design", "en", **SMALL, bn_run="true", bn_depth="2", bn_epochs="1", en_run="true",
+    at = page("design", "en", code=["ensemble"], **SMALL, bn_run="true", bn_depth="2", bn_epochs="1", en_run="true",
               en_members="2", en_epochs="1", rs_run="true", rs_trials="2", rs_epochs="1", sc_kernel="5")
     assert not at.exception
     assert metric(at, "without BatchNormalization") and metric(at, "ensemble (average)")

@@ -92,7 +92,7 @@ def test_renders_in_both_languages(page, lang, title):
 
 
 def test_threshold_slider_shows_sklearns_numbers_for_the_page_scores(page):
-    at = page("evaluation", "en")
+    at = page("evaluation", "en", code=["ev_threshold"])
     assert_threshold_metrics(at, 0.5)
     y, s = page_scores(at)
     assert len(y) == int(metric(at, "Validation rows")) == 142 and int(y.sum()) == 53
@@ -120,7 +120,7 @@ def test_threshold_slider_shows_sklearns_numbers_for_the_page_scores(page):
 
 
 def test_imbalance_slider_retrains_and_the_numbers_follow(page):
-    at = page("evaluation", "en")
+    at = page("evaluation", "en", code=["ev_scores"])
     at.slider(key="ev_drop").set_value(90).run()
     assert not at.exception
     y, s = page_scores(at)
@@ -157,7 +157,7 @@ def test_a_threshold_above_every_score_leaves_precision_undefined(page):
 
 
 def test_keras_table_and_pins(page):
-    at = page("evaluation", "en")
+    at = page("evaluation", "en", code=["ev_keras"])
     at.selectbox(key="ev_nthr").set_value(10).run()
     assert not at.exception
     table = at.table[0].value

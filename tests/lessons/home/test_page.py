@@ -1,6 +1,6 @@
 import pytest
 
-from tests.apptest import texts
+from tests.apptest import open_code, texts
 
 
 @pytest.mark.parametrize("lang, title", [("en", "Deep Learning, Hands-On"), ("ko", "손으로 익히는 딥러닝")])
@@ -22,7 +22,7 @@ def test_home_timeline_has_every_event(page):
 
 
 def test_matmul_slider_updates_numbers(page):
-    at = page("home")
+    at = page("home", code=True)
     at.slider(key="n").set_value(128).run()
     shown = texts(at)
     # 2·128³ = 4,194,304 operations
@@ -31,6 +31,21 @@ def test_matmul_slider_updates_numbers(page):
     at.slider(key="n").set_value(1024).run()
     assert any(m.value == "2.15 GFLOP" for m in at.metric)  # 2·1024³ / 1e9
     assert "n = 1024" in at.code[0].value
+
+
+def test_a_code_panel_sends_its_code_only_while_open(page):
+    at = page("home")
+    assert [e.label for e in at.expander] == ["Show the code that ran"]
+    assert not at.code and not at.get("download_button")  # closed: nothing to highlight in the browser
+    open_code(at, ["home"]).run()
+    assert "n = 512" in at.code[0].value
+    assert [b.proto.label for b in at.get("download_button")] == ["Download as .py"]
+    at.slider(key="n").set_value(640).run()  # the panel stays open and follows the slider
+    assert "n = 640" in at.code[0].value
+    assert at.query_params.get("n") in (["640"], "640") and set(at.query_params) == {"lang", "n"}  # not in links
+    at.session_state["code_home"] = False
+    at.run()
+    assert not at.code and not at.get("download_button")
 
 
 def test_sidebar_shows_device_and_versions(page):

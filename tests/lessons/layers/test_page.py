@@ -48,7 +48,7 @@ def test_renders_in_both_languages_with_the_course_example(page, lang):
 
 
 def test_first_slider_changes_the_output_shape_at_once(page):
-    at = page("layers")
+    at = page("layers", code=["dense"])
     first = at.slider[0]
     assert first.key == "sd_batch"
     first.set_value(129).run()
@@ -58,7 +58,7 @@ def test_first_slider_changes_the_output_shape_at_once(page):
 
 
 def test_layer_controls_and_the_refused_second_call(page):
-    at = page("layers", sd_features="6", sd_units="4", sd_act="none", sd_second="one_row")
+    at = page("layers", code=["dense"], sd_features="6", sd_units="4", sd_act="none", sd_second="one_row")
     assert metric(at, "m_w_shape") == "(6, 4)" and metric(at, "m_params") == "28"
     table = steps_table(at)
     assert list(table[translate("en", "layers.col_output")]) == ["—", "(128, 4)", "(1, 4)"]
@@ -93,7 +93,7 @@ def test_compile_objects_with_a_learning_rate_and_the_accuracy_trap(page):
 
 
 def test_multi_output_history_has_one_loss_per_output(page):
-    at = page("layers", fn_train="true", fn_samples="64", fn_epochs="1")
+    at = page("layers", code=["multi_out"], fn_train="true", fn_samples="64", fn_epochs="1")
     assert not at.exception
     for name in ("age_loss", "income_loss", "gender_loss", "loss"):
         assert any(m.label == f"`{name}`" for m in at.metric), name  # history keys, shown as code

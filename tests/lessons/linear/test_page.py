@@ -29,7 +29,7 @@ def chart(at, key: str) -> dict:
     ("ko", "밑바닥부터 만드는 선형 분류기", "정확도 (임곗값 0.5)"),
 ])
 def test_course_defaults_reach_97_percent(page, lang, title, accuracy_label):
-    at = page("linear", lang)
+    at = page("linear", lang, code=["train"])
     assert not at.exception and not at.warning and not at.error
     assert at.title[0].value == title
     assert at.slider[0].key == "samples"  # the browser test moves the first slider
@@ -44,7 +44,7 @@ def test_course_defaults_reach_97_percent(page, lang, title, accuracy_label):
 
 
 def test_boundary_line_is_the_models_half_contour(page):
-    at = page("linear", "en", step="12", rng="3")
+    at = page("linear", "en", code=["boundary"], step="12", rng="3")
     assert not at.exception
     spec = lab.LinearSpec(seed=3)
     run = lab.train(spec)  # deterministic: the run the page drew
@@ -67,7 +67,7 @@ def test_boundary_line_is_the_models_half_contour(page):
 
 @pytest.mark.parametrize("lang, words", [("en", "Training diverged"), ("ko", "학습이 발산했습니다")])
 def test_divergent_learning_rate_is_explained_not_raised(page, lang, words):
-    at = page("linear", lang, lr="0.6")
+    at = page("linear", lang, code=["train"], lr="0.6")
     assert not at.exception
     errors = "\n".join(e.value for e in at.error)
     assert words in errors and "0.145" in errors  # names the safe limit
@@ -79,7 +79,8 @@ def test_divergent_learning_rate_is_explained_not_raised(page, lang, words):
 
 
 def test_minibatch_toggle_changes_the_code_that_ran(page):
-    at = page("linear", "en", minibatch="true", batch="64", samples="300", lr="0.05", steps="30")
+    at = page("linear", "en", code=["train", "minibatch"], minibatch="true", batch="64", samples="300", lr="0.05",
+              steps="30")
     assert not at.exception
     spec = lab.LinearSpec(n_per_class=300, learning_rate=0.05, steps=30, batch_size=64)
     run = lab.train(spec)
@@ -92,7 +93,7 @@ def test_minibatch_toggle_changes_the_code_that_ran(page):
 
 
 def test_first_slider_moves_a_visible_number(page):
-    at = page("linear", "en")
+    at = page("linear", "en", code=["data"])
     at.slider(key="samples").set_value(1010).run()
     assert not at.exception
     assert metric(at, "Points") == "2020"

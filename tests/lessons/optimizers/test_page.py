@@ -29,7 +29,7 @@ def table(at, column: str):
 @pytest.mark.parametrize("lang, title, optimizer_col", [("en", "Optimizers compared", "Optimizer"),
                                                          ("ko", "옵티마이저 비교", "옵티마이저")])
 def test_page_in_both_languages(page, lang, title, optimizer_col):
-    at = page("optimizers", lang)
+    at = page("optimizers", lang, code=["race"])
     assert not at.exception
     assert at.title[0].value == title
     assert len(at.get("plotly_chart")) == 4  # surface, loss per step, optimizer state, race
@@ -52,7 +52,7 @@ def test_page_in_both_languages(page, lang, title, optimizer_col):
 
 
 def test_surface_controls_update_the_table_and_the_code(page):
-    at = page("optimizers")
+    at = page("optimizers", code=["paths"])
     lr_col = "Learning rate"
     assert table(at, "How it ended")[lr_col].tolist()[0] == "0.1"
     at.slider(key="sf_loglr_sgd").set_value(-0.5).run()
@@ -72,7 +72,7 @@ def test_surface_controls_update_the_table_and_the_code(page):
 
 
 def test_inside_the_optimizer_shows_its_own_variables(page):
-    at = page("optimizers", "en", in_opt="adagrad")
+    at = page("optimizers", "en", code=["inside"], in_opt="adagrad")
     assert not at.exception
     figure = json.loads(at.get("plotly_chart")[2].proto.spec)
     titles = [a["text"] for a in figure["layout"]["annotations"]]
@@ -83,7 +83,7 @@ def test_inside_the_optimizer_shows_its_own_variables(page):
 
 
 def test_race_table_follows_learning_rate_and_optimizer_choice(page):
-    at = page("optimizers")
+    at = page("optimizers", code=["race"])
     before = table(at, "Final val. accuracy").set_index("Optimizer")
     at.number_input(key="race_lr_adam").set_value(0.05).run()
     assert not at.exception
@@ -101,7 +101,7 @@ def test_race_table_follows_learning_rate_and_optimizer_choice(page):
 
 
 def test_a_divergent_learning_rate_is_explained_not_raised(page):
-    at = page("optimizers", "en", lr_run="true", lr_epochs="10", lr_right="0.1")
+    at = page("optimizers", "en", code=["rates"], lr_run="true", lr_epochs="10", lr_right="0.1")
     assert not at.exception
     assert any("TerminateOnNaN" in e.value and "NaN" in e.value for e in at.error)
     shown = texts(at)

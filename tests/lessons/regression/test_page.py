@@ -39,7 +39,7 @@ def least_squares_test_mse(test_size: float = 0.2, val_size: float = 0.2, seed: 
 
 @pytest.mark.parametrize("lang, title", [("en", "A Keras regression workflow"), ("ko", "Keras 회귀 작업 흐름")])
 def test_renders_in_both_languages(page, lang, title):
-    at = page("regression", lang)
+    at = page("regression", lang, code=["fit"])
     assert not at.exception
     assert at.title[0].value == title
     assert len(at.get("plotly_chart")) == 3  # features, loss curve, predicted vs actual
@@ -47,6 +47,7 @@ def test_renders_in_both_languages(page, lang, title):
     shown = texts(at)
     assert "test_size=0.2" in shown and "Adam(learning_rate=0.1)" in shown and "epochs=50" in shown
     assert len(at.get("expander")) == 4  # one code panel per section
+    assert [c.language for c in at.code].count("python") == 1  # only the open one sent its code
     # the sentence under the feature panels: correlations computed here from the CSV
     frame = data_mod.advertising_frame()
     r = {name: f"{frame[name].corr(frame['sales']):.2f}" for name in ("TV", "radio", "newspaper")}
@@ -88,7 +89,7 @@ def test_default_run_is_sane_against_least_squares(page):
 
 
 def test_first_slider_and_epochs_reach_the_split_the_code_and_the_run(page):
-    at = page("regression", "en")
+    at = page("regression", "en", code=["fit"])
     at.slider(key="test").set_value(0.3)
     at.slider(key="epochs").set_value(20).run()
     assert not at.exception
@@ -122,7 +123,7 @@ def test_divergent_learning_rate_is_explained(page):
 
 
 def test_verbose_changes_the_printout_not_the_numbers(page):
-    at = page("regression", "en", epochs="10")
+    at = page("regression", "en", code=["fit"], epochs="10")
     before = metric(at, "Test MSE (evaluate)")
     at.radio(key="verbose").set_value(2).run()
     assert metric(at, "Test MSE (evaluate)") == before

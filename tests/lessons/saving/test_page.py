@@ -59,7 +59,7 @@ def test_page_in_both_languages(page, lang, title):
 
 
 def test_numbers_and_code_follow_the_controls(page, own_run):
-    at = page("saving", "en", **SMALL)
+    at = page("saving", "en", code=["train"], **SMALL)
     run = own_run
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Validation accuracy"] == fmt(run.final["val_accuracy"])
@@ -85,7 +85,7 @@ def test_numbers_and_code_follow_the_controls(page, own_run):
 
 
 def test_format_choice_shows_that_file(page):
-    at = page("saving", "en", **SMALL, sv_format="h5")
+    at = page("saving", "en", code=["inspect"], **SMALL, sv_format="h5")
     assert not at.exception
     shown = texts(at)
     assert "legacy" in shown and "model_config" in "\n".join(str(df.value) for df in at.dataframe)
@@ -95,7 +95,7 @@ def test_format_choice_shows_that_file(page):
 
 
 def test_prediction_rows_follow_the_slider(page):
-    at = page("saving", "en", **SMALL, sv_first="198", sv_count="4")
+    at = page("saving", "en", code=["predict"], **SMALL, sv_first="198", sv_count="4")
     assert not at.exception
     code = next(c for c in codes(at) if "np.argmax(probabilities" in c)
     assert "for row in [198, 199, 0, 1]:" in code  # wraps round at the end of the 200 validation images

@@ -24,7 +24,7 @@ def table(at, index: int) -> pd.DataFrame:
 
 @pytest.mark.parametrize("lang, title", [("en", "Tensors and variables"), ("ko", "텐서와 변수")])
 def test_renders_in_both_languages(page, lang, title):
-    at = page("tensors", lang, seed="3")
+    at = page("tensors", lang, code=["normal"], seed="3")
     assert not at.exception
     assert at.title[0].value == title
     assert len(at.get("plotly_chart")) == 2  # normal and uniform histograms
@@ -35,7 +35,7 @@ def test_renders_in_both_languages(page, lang, title):
 
 
 def test_normal_sliders_move_the_sample_mean(page):
-    at = page("tensors", "en")
+    at = page("tensors", "en", code=["normal"])
     at.slider(key="rmean").set_value(2.0)
     at.slider(key="rstd").set_value(0.5).run()
     assert not at.exception
@@ -69,7 +69,7 @@ def test_variable_buttons(page):
 
 
 def test_broadcasting_error_then_result(page):
-    at = page("tensors", "en")
+    at = page("tensors", "en", code=["ops"])
     at.selectbox(key="sb").set_value("3x2").run()  # (2, 3) + (3, 2)
     assert not at.exception
     errors = "\n".join([e.value for e in at.error] + [c.value for c in at.code])
@@ -103,8 +103,8 @@ def test_garbage_url_values_are_ignored_with_a_notice(page):
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_share_link_values_work_in_both_languages(page, lang):
     """The URL holds stable codes, never translated labels, so one link works in both languages."""
-    at = page("tensors", lang, ckind="constant", shape="2x2x3", dtype="int32", op="matmul", sa="3x2", sb="2x3",
-              rmean="1.5", count="200")
+    at = page("tensors", lang, code=["const", "ops", "normal"], ckind="constant", shape="2x2x3", dtype="int32",
+              op="matmul", sa="3x2", sb="2x3", rmean="1.5", count="200")
     assert not at.exception and not at.warning
     assert at.selectbox(key="ckind").value == "constant" and at.selectbox(key="op").value == "matmul"
     shown = texts(at)

@@ -7,19 +7,12 @@ import pytest
 
 from lib.core.i18n import translate
 from lib.lessons.training import lab, summary
-from tests.apptest import texts
-
-
-def code_with(at, needle: str) -> str:
-    """The code panel that contains ``needle`` (the panels are st.code elements inside expanders)."""
-    found = [c.value for c in at.code if needle in c.value]
-    assert found, f"no code panel contains {needle!r}"
-    return found[0]
+from tests.apptest import code_with, texts
 
 
 @pytest.mark.parametrize("lang, title", [("en", "How training works"), ("ko", "학습은 어떻게 이루어지나")])
 def test_worked_example_and_counts_by_default(page, lang, title):
-    at = page("training", lang)
+    at = page("training", lang, code=["forward", "batches"])
     assert not at.exception
     assert at.title[0].value == title
     # The forward pass of the worked example: h1 = σ(1) = 0.731, h2 = σ(0) = 0.500, y = 0.436.
@@ -42,7 +35,7 @@ def test_worked_example_and_counts_by_default(page, lang, title):
 
 
 def test_moving_controls_updates_numbers_and_code(page):
-    at = page("training")
+    at = page("training", code=["forward", "backprop"])
     at.slider(key="x1").set_value(0.0).run()  # z1 = 0.2 + 0.5 = 0.7, so h1 = σ(0.7) = 0.668
     assert not at.exception
     assert at.metric[0].value == "0.668"
@@ -71,7 +64,7 @@ def test_too_large_rates_are_explained_not_raised(page):
 
 
 def test_link_values_are_used_and_huge_runs_are_not_started(page):
-    at = page("training", "ko", samples="5000", batch_size="1", n_epochs="20")
+    at = page("training", "ko", code=["batches"], samples="5000", batch_size="1", n_epochs="20")
     assert not at.exception
     assert [m.value for m in at.metric[7:9]] == ["5000", "100000"]
     assert any("100000" in i.value for i in at.info)  # too many to run live: explained instead
