@@ -66,7 +66,7 @@ def code_keys(slug: str) -> tuple[str, ...]:
 def open_code(at: AppTest, keys: Iterable[str]) -> AppTest:
     """Open the code panels ``keys`` (as a learner's click does) from the next run on: a closed
     panel sends no code. AppTest cannot click an expander; its Session State key opens it."""
-    from lib.core.ui import code_panel_key  # here: lib.core.ui imports TensorFlow (10 s), the run does anyway
+    from lib.core.ui import code_panel_key
 
     for key in keys:
         at.session_state[code_panel_key(key)] = True

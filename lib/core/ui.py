@@ -225,7 +225,7 @@ def device_box(where: Any = None) -> None:
     from lib.core.device import DEVICE
 
     (where or st.sidebar).caption(f"**{t('common.device')}:** {DEVICE.label_in(i18n.current_language())}  \n"
-                       + t("common.versions", tf=tf.__version__, keras=keras.__version__))
+                                  + t("common.versions", tf=tf.__version__, keras=keras.__version__))
 
 
 def chart_summary(text: str, where: Any = None) -> None:
