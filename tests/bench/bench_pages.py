@@ -5,8 +5,9 @@ Prints, with the issue's targets in brackets:
 1. server start to first page served: from ``Popen`` of ``streamlit run`` to the first lesson's
    title on screen, and to that page idle in the browser [<= 8 s]. The server's result store
    holds every lesson's default runs, as in the Docker image (``--cold-store``: empty);
-2. every lesson with its defaults, navigation (``page.goto``: the browser loads the app anew) to
-   idle, a first (warm-up) and a second visit [second <= 2 s]; then (2b) every lesson again as a
+2. after the server's background warm-up has ended ("after warm-up"), every lesson with its
+   defaults, navigation (``page.goto``: the browser loads the app anew) to idle, a first and a
+   second visit [second <= 2 s]; then (2b) every lesson again as a
    learner reaches it in the app, a click on its sidebar link to idle;
 3. a key press (ArrowRight) on each lesson's main slider (``MAIN_SLIDER`` below) to idle,
    ``--repeat`` times with a new value each time: median and max [see ``SLIDER_TARGET``];
@@ -187,6 +188,27 @@ def wait_healthy(url: str, proc: subprocess.Popen) -> None:
     raise RuntimeError(f"streamlit did not become healthy in {HEALTH_TIMEOUT} s")
 
 
+def warm_children(pid: int) -> list[int]:
+    """The server's running ``lib.core.warm`` children (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid \
+                    and b"lib.core.warm" in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):  # a process that ended while we looked
+            continue
+    return found
+
+
+def wait_for_warm_up(pid: int, timeout: float = 300) -> float:
+    """Seconds until the server's warm-up child has ended (it starts after the first page)."""
+    start = time.time()
+    while time.time() - start < timeout and warm_children(pid):
+        time.sleep(0.5)
+    return time.time() - start
+
+
 def fmt(value: float | str | None, target: float | None = None) -> str:
     """Seconds, with a `!` when over the target."""
     if not isinstance(value, float):
@@ -233,6 +255,9 @@ def bench_browser(port: int, slugs: list[str], repeat: int, procs: list[subproce
             print(f"   timeout / failure: {str(e).splitlines()[0]}")
             visits[slugs[0]][0] = "timeout"
 
+        if procs and procs[0].poll() is None:  # the issue's visits are timed after warm-up
+            waited = wait_for_warm_up(procs[0].pid)
+            print(f"   the server's background warm-up (workers, python -m lib.core.warm) done {waited:.1f} s later")
         print(f"\n2.+3. every lesson: visits with defaults [second <= 2 s]; ArrowRight on the main slider, "
               f"{repeat} presses [median target per lesson]")
         print(f"   {'lesson':11s} {'first s':>7}  {'second s':>8}  {'slider':15s} {'median':>7}  {'max':>7}  "
