@@ -8,6 +8,11 @@ values that run computed with (``lib.core.widgets``).
 from importlib import import_module
 from pathlib import Path
 
+# Whole before any page draws. A fresh server's first sessions run in parallel threads, and Plotly checks
+# sys.modules for numpy and pandas without importing them: while one session's TensorFlow import is half-way
+# through numpy, another's chart found a half-initialised numpy ("has no attribute 'ndarray'").
+import numpy  # noqa: F401
+import pandas  # noqa: F401
 import streamlit as st
 
 from lib.core import sections, ui, warm

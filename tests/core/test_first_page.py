@@ -32,3 +32,12 @@ def test_the_home_page_imports_tensorflow_after_its_text():
     assert "import tensorflow" not in source[:device_import]
     for drawn_first in ('st.title(t("home.title"))', 'st.plotly_chart(timeline(', 'st.page_link('):
         assert source.index(drawn_first) < device_import, drawn_first
+
+
+def test_the_entry_point_imports_numpy_and_pandas_before_any_page():
+    # Plotly looks numpy and pandas up in sys.modules without importing them; two sessions of a fresh server
+    # run in parallel threads, so they must be whole before either page draws a chart (a browser test caught
+    # a half-initialised numpy once the pages stopped importing TensorFlow on their first line).
+    source = (ROOT / "streamlit_app.py").read_text()
+    first_lib = source.index("from lib.")
+    assert source.index("import numpy") < first_lib and source.index("import pandas") < first_lib
