@@ -7,10 +7,11 @@ in the result store (``lib.core.store``), keyed by spec and code version: a serv
 process, a restarted one, or a replica on the same store path then serves these
 visits from disk. A run already stored is not trained again, so warming twice is quick.
 
-A server calls :func:`start_server_warming` once at start: the command runs as a
-low-priority child process (the first request never waits for it), and the training
-workers start importing TensorFlow at the same time. ``COURSE_WARM=off`` turns both
-off (the test suite does). The Docker image runs the command at build time.
+A server calls :func:`start_server_warming` once, when its first page has been drawn
+(that page has the CPU to itself): the command runs as a low-priority child process that
+stops when the server is gone, and the training workers start importing TensorFlow at the
+same time. ``COURSE_WARM=off`` turns both off (the test suite does). The Docker image runs
+the command at build time.
 """
 
 from __future__ import annotations
