@@ -4,9 +4,9 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib.core import numbers, scratch, ui
+from lib.core import agreement, numbers, scratch, ui
 from lib.core.i18n import current_language, t
-from lib.lessons.callbacks import code, files, lab, summary, trace
+from lib.lessons.callbacks import claims, code, files, lab, summary, trace
 from lib.lessons.callbacks import figures as figs
 from lib.lessons.callbacks.controls import CONTROLS as C
 
@@ -134,8 +134,11 @@ def early_section(setup: lab.Setup) -> None:
     ])
     st.dataframe(score, hide_index=True, width="stretch")
     if es_restore and best is not None:
-        st.success(t("callbacks.es_restored", epoch=best, before=fmt(before.get("loss")), after=fmt(after.get("loss"))),
-                   icon="⏪")
+        same = claims.restored(setup, es_run)
+        (st.success if same.close else st.warning)(agreement.sentence(
+            current_language(), same, "callbacks.es_restored", "callbacks.es_restored_differ",
+            "callbacks.es_restored_exact", epoch=best, before=fmt(before.get("loss")), after=fmt(after.get("loss"))),
+            icon="⏪")
     elif not es_restore:
         st.info(t("callbacks.es_not_restored", epoch=es_run.epochs_run), icon="ℹ️")
     if es_monitor in ("loss", "accuracy"):
@@ -182,7 +185,10 @@ def checkpoint_section(setup: lab.Setup) -> None:
                 m[1].metric(t("callbacks.m_loaded_acc"), fmt(loaded["accuracy"]),
                             delta=t("callbacks.ck_history_says", value=fmt(mc_run.history["val_accuracy"][pick - 1])),
                             delta_color="off", delta_arrow="off", border=True)
-                st.caption(t("callbacks.ck_loaded_how_weights" if ck_weights else "callbacks.ck_loaded_how_model"))
+                st.caption(t("callbacks.ck_loaded_how_weights" if ck_weights else "callbacks.ck_loaded_how_model") + " "
+                           + agreement.sentence(current_language(), claims.loaded(setup, mc_run, pick),
+                                                "callbacks.ck_loaded_same", "callbacks.ck_loaded_differ",
+                                                "callbacks.ck_loaded_same_exact"))
             st.plotly_chart(figs.checkpoint_figure(mc_run.history, ck_monitor, written, pick, L), key="cb_ck_fig")
             ui.chart_summary(summary.checkpoint_summary(current_language(), written, ck_monitor, pick))
     st.caption(t("callbacks.ck_temporary", mb=f"{scratch.limits().session_bytes / 1e6:g}"))
@@ -276,7 +282,10 @@ def own_section(setup: lab.Setup) -> None:
     st.caption(t("callbacks.own_speed", steps=setup.steps_per_epoch))
     st.plotly_chart(figs.progress_figure(own_run.updates, setup.steps_per_epoch, own_run.history, L), key="cb_own_fig")
     ui.chart_summary(summary.progress_summary(current_language(), own_run))
-    st.caption(t("callbacks.own_caption_batch" if per_batch else "callbacks.own_caption_epoch"))
+    own = "callbacks.own_batch" if per_batch else "callbacks.own_epoch"
+    st.caption(t("callbacks.own_caption_batch" if per_batch else "callbacks.own_caption_epoch") + " "
+               + agreement.sentence(current_language(), claims.epoch_updates(own_run), f"{own}_same", f"{own}_differ",
+                                    f"{own}_same_exact"))
     ui.code_panel(code.progress_code(setup, lab.Progress(per_batch=per_batch)), "progress_callback.py", "cb_own")
 
 

@@ -3,7 +3,7 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib.core import numbers, ui
+from lib.core import agreement, numbers, ui
 from lib.core.i18n import current_language, t
 from lib.lessons.layers import code, code_compile, code_functional, lab
 from lib.lessons.layers import compiling as cmp
@@ -130,8 +130,8 @@ with left:
 with right:
     st.markdown(t("layers.s1_output", n=lab.PREVIEW))
     st.code("[" + ", ".join(f"{v:.4f}" for v in anat.output_row) + ", ...]", language=None, wrap_lines=True)
-    if anat.rows_equal and dspec.batch > 1:
-        st.caption(t("layers.s1_rows_equal"))
+    if dspec.batch > 1:
+        st.caption(agreement.sentence(current_language(), anat.rows, "layers.s1_rows_equal", "layers.s1_rows_differ"))
     st.caption(t("layers.s1_w_stats", mean=fmt(anat.w_mean, 4), std=fmt(anat.w_std, 4)))
 ui.code_panel(code.dense_code(dspec), "simple_dense.py", "dense")
 
@@ -178,12 +178,14 @@ st.markdown(t("layers.s2_my_text"))
 st.code(code.MY_SEQUENTIAL_CLASS, language="python")
 m = st.columns(3)
 m[0].metric(t("layers.m_diff_before"), f"{seqs.diff_before:.4g}", border=True)
-m[1].metric(t("layers.m_diff_after"), f"{seqs.diff_after:.4g}", border=True)
+m[1].metric(t("layers.m_diff_after"), f"{seqs.after.largest:.4g}", border=True)
 m[2].metric(t("layers.m_my_params"), f"{seqs.my_params:,}", border=True)
-if seqs.diff_after == 0.0:
-    st.success(t("layers.s2_same_outputs", rows=lab.COMPARE_ROWS), icon="✅")
+same_outputs = agreement.sentence(current_language(), seqs.after, "layers.s2_same_outputs", "layers.s2_close_outputs",
+                                  rows=lab.COMPARE_ROWS)
+if seqs.after.close:
+    st.success(same_outputs, icon="✅")
 else:
-    st.warning(t("layers.s2_close_outputs", diff=f"{seqs.diff_after:.3g}"))
+    st.warning(same_outputs, icon="⚠️")
 st.plotly_chart(figs.probabilities_figure(seqs.seq_output[0], seqs.my_output[0], {
     "first": "keras.Sequential", "second": "MySequential", "x": t("layers.fig_class"),
     "y": t("layers.fig_probability")}), key="probabilities")

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
-from lib.core import ui
+from lib.core import agreement, ui
 from lib.core.device import shown_label
 from lib.core.i18n import current_language, t
 from lib.core.numbers import fmt
@@ -148,10 +148,9 @@ ui.code_panel(code.inspect_code(file_format), f"inspect_{file_format}.py", "insp
 # --------------------------------------------------------------------------- 3. load it back and predict
 st.header(t("saving.s3_header"), divider="gray")
 st.markdown(t("saving.s3_text"))
-if run.identical:
-    st.success(t("saving.identical", n=f"{len(run.y_val):,}"), icon="✅")
-else:
-    st.warning(t("saving.not_identical", diff=f"{run.max_diff:.3g}"), icon="⚠️")
+(st.success if run.reloaded.close else st.warning)(agreement.sentence(
+    current_language(), run.reloaded, "saving.identical", "saving.not_identical", "saving.identical_exact",
+    n=f"{len(run.y_val):,}"), icon="✅" if run.reloaded.close else "⚠️")
 m = st.columns(4)
 m[0].metric(t("saving.m_eval_acc"), fmt(run.evaluation.get("accuracy", float("nan"))), border=True)
 m[1].metric(t("saving.m_eval_loss"), fmt(run.evaluation.get("loss", float("nan"))), border=True)
@@ -267,4 +266,5 @@ ui.code_panel(code.upload_code(), "load_safely.py", "upload")
 
 # --------------------------------------------------------------------------- recap
 st.header(t("saving.recap_header"), divider="gray")
-st.markdown(t("saving.recap"))
+st.markdown(t("saving.recap", loaded=agreement.sentence(current_language(), run.reloaded, "saving.recap_loaded",
+                                                       "saving.recap_loaded_differ", "saving.recap_loaded_exact")))

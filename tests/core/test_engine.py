@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lib.core import engine
-from lib.core.device import detect
+from lib.core.device import DEVICE, detect
 from lib.core.gate import Gate, default_capacity
 from lib.core.specs import DataSpec, FitSpec, OptimizerSpec, RunSpec, dense_stack
 
@@ -50,7 +50,7 @@ def test_result_is_plain_numpy_and_complete():
     assert all(isinstance(w, np.ndarray) for w in r.weights)
     assert r.val_pred.shape == (40, 1) and r.y_val.shape == (40,)
     assert r.param_count == 2 * 8 + 8 + 8 + 1
-    assert r.device.startswith("CPU") and r.seconds > 0 and not r.diverged
+    assert r.device == DEVICE.label and r.seconds > 0 and not r.diverged  # the device this machine has
 
 
 def test_regression_and_multiclass_tasks():
@@ -75,11 +75,9 @@ def test_pool_reuses_traced_models():
     from dataclasses import replace
 
     engine.run(SMALL)
-    before = engine.pool_size()
-    t0 = time.perf_counter()
+    before, takes = engine.pool_size(), engine.POOL.takes
     engine.run(replace(SMALL, optimizer=OptimizerSpec("adam", 0.02), fit=replace(SMALL.fit, seed=9)))
-    assert engine.pool_size() == before  # reused, not rebuilt
-    assert time.perf_counter() - t0 < 5
+    assert engine.POOL.takes == takes + 1 and engine.pool_size() == before  # taken from the pool and given back
 
 
 def test_epoch_orders_are_permutations():

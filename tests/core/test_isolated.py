@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from lib.core import isolated
+from tests.processes import pid_alive
 
 
 def square(x):
@@ -55,7 +56,7 @@ def worker():
 
 def test_a_job_runs_in_another_process_and_comes_back_as_plain_data(worker):
     out = worker.run(square, 7)
-    assert out.ok and out.value == 49 and out.failure == "" and out.seconds < 5
+    assert out.ok and out.value == 49 and out.failure == "" and out.seconds > 0
     pid = worker.run(my_pid).value
     assert pid != os.getpid() and worker.run(my_pid).value == pid  # one warm child, reused
 
@@ -70,9 +71,9 @@ def test_an_exception_comes_back_as_text(worker):
 
 def test_too_long_is_killed_and_replaced(worker):
     pid = worker.run(my_pid).value
-    start = time.monotonic()
     out = worker.run(sleep_for, 60, timeout=0.5)
-    assert not out.ok and out.failure == "timeout" and time.monotonic() - start < 5
+    assert not out.ok and out.failure == "timeout"
+    assert not pid_alive(pid)  # killed, not left to sleep out its 60 s
     assert worker.run(my_pid).value != pid  # a fresh child took over
     assert worker.run(square, 4).value == 16
 
@@ -80,7 +81,7 @@ def test_too_long_is_killed_and_replaced(worker):
 def test_growing_memory_is_killed(worker):
     before = isolated.process_memory()[1]
     out = worker.run(grow, 20, 100, memory_mb=150)  # would reach 2 GB
-    assert not out.ok and out.failure == "memory" and out.seconds < 5
+    assert not out.ok and out.failure == "memory"
     assert out.peak_mb - worker.baseline_mb < 150 + 120  # stopped close to the limit
     assert isolated.process_memory()[1] - before < 50  # nothing of it reached this process
     assert worker.run(square, 5).value == 25
@@ -88,7 +89,7 @@ def test_growing_memory_is_killed(worker):
 
 def test_one_huge_allocation_fails_at_once(worker):
     out = worker.run(one_huge, 8192)
-    assert not out.ok and out.failure == "memory" and out.seconds < 5
+    assert not out.ok and out.failure == "memory"
     assert worker.run(square, 6).value == 36
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from lib.core import device  # noqa: F401  (sets GPU memory growth before the first tensor is built)
+from lib.core.agreement import Agreement, compare
 from lib.core.specs import check, whole
 from lib.lessons.layers.controls import CONTROLS
 
@@ -156,10 +157,10 @@ class AnatomyResult:
     b_shape: tuple[int, ...]
     params: int
     output_row: np.ndarray  # the first PREVIEW values of y[0]
-    rows_equal: bool  # every row of y is the same (the input rows are all ones)
+    rows: Agreement  # every row of y against the first (the input rows are all ones)
     w_mean: float
     w_std: float
-    second_equal: bool | None  # the second output's rows equal the first's (None when it failed)
+    second_same: Agreement | None  # the second output's rows against the first's (None when it failed)
     error: TFError | None = None
 
 
@@ -187,7 +188,8 @@ def anatomy(spec: DenseSpec) -> AnatomyResult:
     second = _state(layer, y2)
     values = y.numpy()
     w = layer.W.numpy()
-    second_equal = None if y2 is None else bool(np.array_equal(y2.numpy(), values[: y2.shape[0]]))
+    # Each output is a sum over the input's features: another batch size may sum in another order.
+    second_same = None if y2 is None else compare(y2.numpy(), values[: y2.shape[0]], terms=spec.features)
     return AnatomyResult(
         spec=spec,
         created=created,
@@ -197,10 +199,10 @@ def anatomy(spec: DenseSpec) -> AnatomyResult:
         b_shape=tuple(layer.b.shape),
         params=int(layer.count_params()),
         output_row=values[0, :PREVIEW].copy(),
-        rows_equal=bool(np.all(values == values[0])),
+        rows=compare(values, np.broadcast_to(values[:1], values.shape), terms=spec.features),
         w_mean=float(w.mean()),
         w_std=float(w.std()),
-        second_equal=second_equal,
+        second_same=second_same,
         error=error,
     )
 
@@ -343,7 +345,7 @@ class SeqResult:
     spec: SeqSpec
     styles: dict[str, ModelInfo]
     diff_before: float  # max |Sequential − MySequential| with their own initial weights
-    diff_after: float  # the same after mine.set_weights(seq.get_weights())
+    after: Agreement  # the same after mine.set_weights(seq.get_weights())
     seq_output: np.ndarray  # (COMPARE_ROWS, 10) class probabilities
     my_output: np.ndarray
     my_params: int
@@ -387,7 +389,8 @@ def sequential_models(spec: SeqSpec) -> SeqResult:
         spec=spec,
         styles=styles,
         diff_before=diff_before,
-        diff_after=float(np.max(np.abs(seq_out - my_out))),
+        # The longest sum: the hidden layer's inputs (784 pixels), then its units into the output.
+        after=compare(seq_out, my_out, terms=int(np.prod(spec.input_shape)) + spec.units),
         seq_output=seq_out,
         my_output=my_out,
         my_params=int(mine.count_params()),

@@ -12,7 +12,6 @@ import copy
 import io
 import json
 import stat
-import time
 import zipfile
 
 import keras
@@ -21,6 +20,8 @@ import pytest
 
 from lib.core import i18n, isolated
 from lib.lessons.saving import files, lab, models
+from tests.numerics import assert_float32_close
+from tests.processes import pid_alive
 
 IMAGES = 1000
 SPEC = lab.SavingSpec(images=IMAGES, units=20, dropout=0.2, epochs=1, seed=5)
@@ -176,19 +177,20 @@ def crafted(own: bytes) -> dict[str, tuple[bytes, str]]:
 # --------------------------------------------------------------------------- the tests
 
 
-def test_crafted_files_are_refused_fast_by_name_without_growing_the_process(own):
+def test_crafted_files_are_refused_by_name_before_any_loading_without_growing_the_process(own, monkeypatch):
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a crafted file reached the loading worker")
+
+    monkeypatch.setattr(models.WORKER, "run", no_loading)  # refused by screening alone, before Keras reads it
     files_ = crafted(own.keras_bytes)
     assert len(files_["2,505 layers"][0]) > 1_500_000 > 10 * len(files_["batch_shape evasion"][0])
     assert len(files_["100 MB zip bomb"][0]) < 200_000
     before = isolated.process_memory()[1]
     for label, (blob, code) in files_.items():
-        start = time.perf_counter()
         with pytest.raises(files.Refused) as info:
             lab.open_upload(blob, "model.keras", IMAGES, "hostile")
-        seconds = time.perf_counter() - start
         refusal = info.value.plain()
         assert refusal.code == code, (label, info.value)
-        assert seconds < 5, (label, seconds)
         for lang in ("en", "ko"):
             text = i18n.translate(lang, f"saving.refuse_{code}", **dict(refusal.values))
             assert "{" not in text and len(text) > 20, (label, lang, text)
@@ -233,19 +235,24 @@ def test_static_estimate_matches_what_keras_builds():
     assert model.count_params() <= files.estimate(config)[0] < 2 * model.count_params() + 1000
 
 
-def test_the_page_own_file_still_loads_in_the_worker_with_identical_predictions(own):
+@pytest.mark.numerics
+def test_the_page_own_file_still_loads_in_the_worker_with_the_same_predictions(own):
     result = lab.open_upload(own.keras_bytes, "fashion_mlp.keras", IMAGES, "good")
-    np.testing.assert_array_equal(result.probabilities, own.probabilities)
+    # The worker process predicts in its own batches: the same model to float32 rounding.
+    assert_float32_close(result.probabilities, own.probabilities, terms=784 + SPEC.units)
     assert result.problem is None and result.accuracy == pytest.approx(float(np.mean(own.predicted == own.y_val)))
     assert models.WORKER.pid is not None and models.WORKER.pid != isolated.os.getpid()
 
 
 def test_a_load_that_runs_too_long_is_stopped_and_refused(own, monkeypatch):
+    lab.open_upload(own.keras_bytes, "fashion_mlp.keras", IMAGES, "warm")  # a worker is running
+    slow = models.WORKER.pid
     monkeypatch.setattr(models.WORKER, "timeout", 0.01)
-    start = time.perf_counter()
     with pytest.raises(files.Refused) as info:
         lab.open_upload(own.keras_bytes, "fashion_mlp.keras", IMAGES, "slow")
-    assert info.value.code == "timeout" and time.perf_counter() - start < 10
+    assert info.value.code == "timeout"
+    assert not pid_alive(slow)  # stopped, not left to finish
     monkeypatch.undo()
     result = lab.open_upload(own.keras_bytes, "fashion_mlp.keras", IMAGES, "again")  # a fresh worker took over
-    np.testing.assert_array_equal(result.probabilities, own.probabilities)
+    assert models.WORKER.pid not in (None, slow)
+    assert_float32_close(result.probabilities, own.probabilities, terms=784 + SPEC.units)

@@ -23,6 +23,7 @@ from lib.core import data, engine
 from lib.core.numbers import fmt as shown
 from lib.lessons.saving import code as codegen
 from lib.lessons.saving import files, lab, models
+from tests.numerics import assert_float32_close, float32_atol
 from tests.shown_code import run_shown_code
 
 IMAGES = 1000  # 800 training and 200 validation images
@@ -107,8 +108,10 @@ def test_spec_is_hashable_and_the_engine_path_is_fit():
 # --------------------------------------------------------------------------- train, save, load
 
 
-def test_round_trip_gives_identical_predictions(saved):
-    assert saved.identical and saved.max_diff == 0.0
+@pytest.mark.numerics
+def test_round_trip_gives_the_same_predictions(saved):
+    assert saved.reloaded.close
+    assert saved.reloaded.largest <= float32_atol(784 + SPEC.units)
     assert saved.probabilities.shape == (200, 10)
     # The loaded model was compiled from the file: evaluate() reproduces the last epoch's validation numbers.
     close(saved.evaluation["accuracy"], saved.history["val_accuracy"][-1], 1e-6)
@@ -161,7 +164,7 @@ def test_training_and_predicting_go_through_the_engine(saved):
     run = lab.train_and_save(lab.SavingSpec(images=IMAGES, units=10, epochs=2, seed=1),
                              lambda kind, payload: events.append((kind, payload)))
     assert engine.GATE.admitted == admitted + 1 and engine.POOL.takes == takes + 1
-    assert run.optimizer_restored and run.identical
+    assert run.optimizer_restored and run.reloaded.close
     assert [(p.done, p.total, p.unit) for kind, p in events if kind == "progress"] == [(1, 2, "epoch"), (2, 2, "epoch")]
     admitted = engine.GATE.admitted
     lab.open_upload(saved.keras_bytes, "m.keras", IMAGES, "api")  # predicting with an uploaded model holds a slot
@@ -169,6 +172,7 @@ def test_training_and_predicting_go_through_the_engine(saved):
 
 
 def test_same_spec_same_numbers(saved):
+    # Bit for bit: the same program on the same inputs, batches and device, in one process.
     again = lab.train_and_save(SPEC)
     assert again.history == saved.history
     np.testing.assert_array_equal(again.probabilities, saved.probabilities)
@@ -332,9 +336,11 @@ def test_other_bad_files_are_refused(saved):
     assert refused(_zip({"config.json": b'{"class_name": "Sequential", "config": {}}'})) == "load_failed"
 
 
+@pytest.mark.numerics
 def test_own_file_uploaded_predicts_like_the_page(saved):
     result = lab.open_upload(saved.keras_bytes, "fashion_mlp.keras", IMAGES, "test")
-    np.testing.assert_array_equal(result.probabilities, saved.probabilities)
+    # Another process and another predict batch: the same model to float32 rounding.
+    assert_float32_close(result.probabilities, saved.probabilities, terms=784 + SPEC.units)
     assert result.accuracy == pytest.approx(float(np.mean(saved.predicted == saved.y_val)))
     assert result.problem is None and not result.logits
     assert result.info.graph.edges == saved.info.graph.edges
@@ -424,7 +430,7 @@ def test_without_fashion_mnist_the_digits_stand_in(monkeypatch, tmp_path):
         s = lab.data_split(IMAGES)
         assert s.fallback and s.image_shape == (8, 8)
         run = lab.train_and_save(spec)
-        assert run.notice == "fashion_unavailable" and run.identical
+        assert run.notice == "fashion_unavailable" and run.reloaded.close
         assert run.info.input_shapes == ((None, 8, 8),)
         ns, out = run_in(tmp_path, codegen.train_code(spec, fallback=True))
         close(ns["history"]["val_loss"], run.history["val_loss"])
