@@ -30,13 +30,14 @@ traced instead of tracing a new one, which is where most of the time goes.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -52,7 +53,7 @@ from lib.core.models import TASK_LOSS, TASK_METRIC, build_model, build_optimizer
 from lib.core.pool import Pool, PooledModel  # noqa: E402
 from lib.core.progress import Reporter, report_progress  # noqa: E402
 from lib.core.progress_callback import ProgressCallback  # noqa: E402
-from lib.core.specs import RunSpec  # noqa: E402
+from lib.core.specs import ModelSpec, OptimizerSpec, RunSpec  # noqa: E402
 
 GATE = Gate(default_capacity(DEVICE.count))
 POOL: Pool[PooledModel] = Pool(max_keys=48)  # distinct model structures kept, all lessons together
@@ -287,12 +288,34 @@ def _steps_per_execution(spec: RunSpec, n_train: int, per_batch: bool = False) -
     return -(-n_train // spec.fit.batch_size) if spec.fit.path == "fit" and not per_batch else 1
 
 
+# What ``_Trainer.reset`` sets on every run (fresh weights and dropout seeds from the seed, the
+# learning rate): a pooled model built for another value of these is as good as a new one.
+# Every other field of the specs that build the model is in the pool's key.
+RESET_FIELDS: dict[type, frozenset[str]] = {ModelSpec: frozenset({"seed"}), OptimizerSpec: frozenset({"learning_rate"})}
+
+
+def structure(value: Any) -> Hashable:
+    """A frozen spec as a pool key: every field, recursively (tuples of specs too), except the
+    ``RESET_FIELDS`` a run resets. Derived from the dataclasses, so a field added later is in it."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        skip = RESET_FIELDS.get(type(value), frozenset())
+        return (type(value).__name__, *((f.name, structure(getattr(value, f.name)))
+                                        for f in dataclasses.fields(value) if f.name not in skip))
+    if isinstance(value, tuple | list):
+        return tuple(structure(v) for v in value)
+    return value
+
+
+def trainer_key(spec: RunSpec, input_shape: tuple[int, ...], task: str, n_classes: int, steps: int) -> Hashable:
+    """The pool key of the model ``_Trainer`` builds for ``spec``: what ``build_model`` and ``compile``
+    read (the model and optimizer specs, the data's shape, task and classes, steps per execution)."""
+    return ("run", structure(spec.model), structure(spec.optimizer), tuple(input_shape), task, n_classes, steps)
+
+
 def _take_trainer(spec: RunSpec, input_shape: tuple[int, ...], task: str, n_classes: int,
-                  n_train: int, per_batch: bool = False) -> tuple[tuple, _Trainer]:
-    layers = tuple((layer.kind, layer.units, layer.activation, layer.rate) for layer in spec.model.layers)
-    opt = (spec.optimizer.name, spec.optimizer.momentum)
+                  n_train: int, per_batch: bool = False) -> tuple[Hashable, _Trainer]:
     steps = _steps_per_execution(spec, n_train, per_batch)
-    key = ("run", layers, opt, input_shape, task, n_classes, steps)
+    key = trainer_key(spec, input_shape, task, n_classes, steps)
     build = lambda: _Trainer(spec, input_shape, task, n_classes, steps)  # noqa: E731
     return key, POOL.take(key, build)  # type: ignore[return-value]
 
