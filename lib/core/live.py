@@ -48,6 +48,8 @@ CANCEL_AFTER_SECONDS = 0.8  # a run shorter than this never flashes a Cancel but
 _CANCELLED = "_cancelled_runs"  # session state: the runs this learner cancelled (until "train again")
 _HOLD = "_cancel_hold"  # session state: after a cancel, "run" (this script run holds new runs) or "click"
 _running: dict[str, threading.Event] = {}  # job id -> its cancel flag, for the button's callback
+_prefetched: dict[str, set[threading.Event]] = {}  # session id -> cancel flags of its runs started ahead
+_prefetched_lock = threading.Lock()
 STOP_WAIT_SECONDS = 1.0  # after a cancel, how long the page waits for the job's end before saying so
 
 
@@ -126,11 +128,22 @@ def run_key(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = "
     return hashlib.sha256(repr((spec, _extra(run, extra_key))).encode()).hexdigest()[:24]
 
 
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else ""
+
+
 def _stop(job_id: str, run_key: str) -> None:
-    """Cancel the job now: its flag makes the backend replace its worker; this learner's run is cancelled."""
+    """Cancel the job now: its flag makes the backend replace its worker; this learner's run is cancelled,
+    and so are the runs this page started ahead (``prefetch``): a cancel leaves no work behind."""
     flag = _running.get(job_id)
     if flag is not None:
         flag.set()
+    with _prefetched_lock:
+        for ahead in _prefetched.pop(_session_id(), ()):
+            ahead.set()
     st.session_state.setdefault(_CANCELLED, set()).add(run_key)
 
 
@@ -191,10 +204,21 @@ def prefetch(spec: Any, run: Callable[..., Any] | None = None, extra_key: str = 
     if run is None:
         from lib.core.engine import run
     ctx = get_script_run_ctx()
+    cancelled, session = threading.Event(), _session_id()
+    with _prefetched_lock:
+        _prefetched.setdefault(session, set()).add(cancelled)
 
     def work() -> Any:
         add_script_run_ctx(threading.current_thread(), ctx)
-        return _cached_run(spec, extra_key, run, functools.partial(publish, key))
+        try:
+            return _cached_run(spec, extra_key, run, functools.partial(publish, key), cancelled)
+        finally:
+            with _prefetched_lock:
+                ahead = _prefetched.get(session)
+                if ahead is not None:
+                    ahead.discard(cancelled)
+                    if not ahead:
+                        del _prefetched[session]
 
     run_in_thread(work)
 

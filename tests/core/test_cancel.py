@@ -105,6 +105,7 @@ def long_page() -> None:
     def section_below() -> None:
         st.text(f"below {ui.train(('below', log + '.below', 3), run=worker_jobs.ticks)}")
 
+    ui.prefetch(("ahead", log + ".ahead", 100_000), run=worker_jobs.ticks)  # a run started ahead for a later part
     long_section()
     section_below()
 
@@ -138,10 +139,11 @@ def _press_cancel_mid_run(log: Path, pressed: list[float]) -> None:
 
 @pytest.fixture
 def worker_backend(monkeypatch, tmp_path):
-    """The workers backend with one real worker process, and a result store of its own."""
+    """The workers backend with two real worker processes (one for a run started ahead), and a result store
+    of its own."""
     from lib.core import workers
 
-    backend = workers.Backend(size=1, max_jobs=1000, prepare=None, job_mb=500, job_seconds=600)
+    backend = workers.Backend(size=2, max_jobs=1000, prepare=None, job_mb=500, job_seconds=600)
     backend.start()
     monkeypatch.setattr(workers, "_backend", [backend])
     monkeypatch.setenv("COURSE_RESULT_STORE", str(tmp_path / "results"))
@@ -170,6 +172,9 @@ def test_cancel_during_a_long_run_stops_its_worker_at_once_and_nothing_else_trai
     late = [at_ for _, at_ in _log_lines(log) if at_ > pressed[0] + 2.0]
     assert late == [], f"{len(late)} progress events more than 2 s after Cancel"
     assert not Path(f"/proc/{pid}").exists()  # the worker that ran it is gone (a fresh one replaced it)
+    ahead = _log_lines(Path(f"{log}.ahead"))  # the run the page started ahead stopped with it
+    assert ahead and [at_ for _, at_ in ahead if at_ > pressed[0] + 2.0] == []
+    assert not Path(f"/proc/{ahead[0][0]}").exists()
     # The page says so in the run's section; the section below did not start a run of its own.
     assert translate("en", "common.cancelled") in [i.value for i in at.info]
     assert translate("en", "common.held") in [i.value for i in at.info]
