@@ -95,13 +95,14 @@ def long_page() -> None:
     from tests.core import test_cancel, worker_jobs
 
     log = st.session_state["tick_log"]
+    part = ui.section if st.session_state["in_sections"] else (lambda body: lambda: ui.friendly_errors()(body)())
 
-    @ui.section
+    @part
     def long_section() -> None:
         test_cancel.CONTEXTS.append((get_script_run_ctx(), _thread_state.get().fragment_id))
         st.text(f"long {ui.train(('long', log, 100_000), run=worker_jobs.ticks)}")  # ~40 min of progress
 
-    @ui.section
+    @part
     def section_below() -> None:
         st.text(f"below {ui.train(('below', log + '.below', 3), run=worker_jobs.ticks)}")
 
@@ -151,7 +152,11 @@ def worker_backend(monkeypatch, tmp_path):
     backend.stop()
 
 
-def test_cancel_during_a_long_run_stops_its_worker_at_once_and_nothing_else_trains(worker_backend, tmp_path):
+@pytest.mark.parametrize("in_sections", [True, False], ids=["in-a-section", "in-the-page"])
+def test_cancel_during_a_long_run_stops_its_worker_at_once_and_nothing_else_trains(worker_backend, tmp_path,
+                                                                                   in_sections):
+    """In a section (a fragment) the click waits behind the run in progress; in the page's body it interrupts
+    the run: either way the worker stops within 2 s and nothing below starts."""
     log = tmp_path / "ticks.log"
     CONTEXTS.clear()
     pressed: list[float] = []
@@ -160,6 +165,7 @@ def test_cancel_during_a_long_run_stops_its_worker_at_once_and_nothing_else_trai
     at = AppTest.from_function(long_page, default_timeout=60)  # the run itself would take ~40 minutes
     at.session_state["lang"] = "en"
     at.session_state["tick_log"] = str(log)
+    at.session_state["in_sections"] = in_sections
     at.run()
     clicker.join(5)
     assert pressed, "Cancel was never pressed"
