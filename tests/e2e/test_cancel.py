@@ -75,7 +75,7 @@ def _progress(page) -> tuple[int, int] | None:
 
 def test_cancel_stops_a_run_that_cannot_finish_within_the_wait(server, browser):  # noqa: F811
     """Cancel in the middle of a minutes-long race: the page says so at once, the worker process that ran it
-    is gone, no progress follows, nothing was kept (Train again would train anew); the rest of the page and
+    is gone, no progress follows, nothing was kept (Train again trains anew); the rest of the page and
     the share control stay, and the section below is drawn."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     context.set_default_timeout(60_000)
@@ -103,5 +103,11 @@ def test_cancel_stops_a_run_that_cannot_finish_within_the_wait(server, browser):
         assert page.get_by_role("button", name="Train again").is_visible()
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.get_by_role("heading", name="4. Learning rate: too small, about right, too large").count() == 1
+
+        # Nothing half-done was kept: "Train again" trains anew (progress from the start), and Cancel stops it again.
+        page.get_by_role("button", name="Train again").click()
+        page.get_by_text(PROGRESS).first.wait_for(timeout=120_000)  # a cached result would show without progress
+        page.get_by_role("button", name="Cancel").click()
+        page.get_by_text("You cancelled this training run").wait_for(timeout=STOPPED_WITHIN_MS)
     finally:
         context.close()
