@@ -167,8 +167,10 @@ def test_cancel_during_a_long_run_stops_its_worker_at_once_and_nothing_else_trai
     at.session_state["tick_log"] = str(log)
     at.session_state["in_sections"] = in_sections
     at.run()
+    returned = time.time()
     clicker.join(5)
     assert pressed, "Cancel was never pressed"
+    assert returned - pressed[0] < 30  # a generous bound: the page was done long before the run could be
     lines = _log_lines(log)
     pid = lines[0][0]
     assert {p for p, _ in lines} == {pid}  # one worker ran the job
