@@ -22,8 +22,11 @@ _FULL = "_section_full_run"  # session state: a full run of the page is under wa
 
 def page_started(publish: Callable[[], None]) -> None:
     """The entry point, before the page: a full run begins; ``publish()`` writes the link."""
+    from lib.core import live
+
     st.session_state[_FULL] = True
     st.session_state[_PUBLISH] = publish
+    live.run_started()
 
 
 def page_finished() -> None:
@@ -37,10 +40,13 @@ def section(body: Callable[..., Any]) -> Callable[..., Any]:
     An error in a section (a cancelled run among them) is said in that section, and the
     sections below it are still drawn.
     """
+    from lib.core import live
     from lib.core.ui import friendly_errors
 
     @functools.wraps(body)
     def run(*args: Any, **kwargs: Any) -> Any:
+        if not st.session_state.get(_FULL, True):  # this section reruns alone: a new script run
+            live.run_started()
         result = None
         with friendly_errors():
             result = body(*args, **kwargs)

@@ -1,6 +1,6 @@
-"""The two places the course touches Streamlit's private internals, and why.
+"""The three places the course touches Streamlit's private internals, and why.
 
-Neither has a public API (Streamlit 1.67). Each is checked by
+None has a public API (Streamlit 1.67). Each is checked by
 ``tests/core/test_streamlit_internals.py``, which fails when the attribute is gone
 or the patch stops taking effect, and ``requirements.txt`` caps Streamlit at the
 minor versions the suite has passed on (README: "Moving Streamlit's upper bound").
@@ -15,6 +15,13 @@ minor versions the suite has passed on (README: "Moving Streamlit's upper bound"
    ``pages/<name>.py`` on its own, without the entry point (no language, no sidebar).
    ``require_entry_point`` (first line of every page) switches that mode off and
    restarts the run through ``streamlit_app.py``, which opens the lesson the URL names.
+3. ``ScriptRequests._state`` / ``._rerun_data`` (read only, never changed): a click on a
+   widget inside a fragment (``st.fragment``, the course's sections) files a rerun of that
+   fragment, and Streamlit lets such a rerun wait until the script run in progress ends
+   (``_fragment_run_should_not_preempt_script``); the widget's callback runs only then. The
+   Cancel button lives beside the run it cancels, inside the run's section, so its click
+   would reach the page only after the run it should stop. ``clicked_while_running`` lets
+   the script thread, while it follows a run, see that click waiting in the queue.
 """
 
 from __future__ import annotations
@@ -38,7 +45,38 @@ def missing() -> list[str]:
         gone.append("streamlit.runtime.scriptrunner.script_runner._clean_problem_modules")
     if not hasattr(getattr(pages_manager, "PagesManager", None), "uses_pages_directory"):
         gone.append("streamlit.runtime.pages_manager.PagesManager.uses_pages_directory")
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequests
+
+    requests = ScriptRequests()
+    for name in ("_lock", "_state", "_rerun_data"):
+        if not hasattr(requests, name):
+            gone.append(f"streamlit.runtime.scriptrunner_utils.script_requests.ScriptRequests.{name}")
     return gone
+
+
+def clicked_while_running(key: str) -> bool:
+    """Whether a click on the button with user key ``key`` waits in this session's queue of reruns.
+
+    Read from the script thread while the run goes on (see the module note, 3.). False when
+    there is no script run context or the internals changed (then the button's callback, at
+    the start of the next run, is the only way the click arrives).
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+    from streamlit.runtime.state.common import user_key_from_element_id
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    requests = getattr(ctx, "script_requests", None)
+    try:
+        with requests._lock:  # type: ignore[union-attr]
+            if requests._state is not ScriptRequestType.RERUN:  # type: ignore[union-attr]
+                return False
+            states = requests._rerun_data.widget_states  # type: ignore[union-attr]
+    except AttributeError:
+        return False
+    return states is not None and any(
+        state.WhichOneof("value") == "trigger_value" and state.trigger_value
+        and user_key_from_element_id(state.id) == key for state in states.widgets)
 
 
 def keep_keras_state() -> bool:

@@ -167,6 +167,10 @@ def friendly_errors() -> Iterator[None]:
     """Unexpected errors become a calm message; the details go to the server log only."""
     try:
         yield
+    except live.TrainingHeld as exc:  # not started after a cancel above: it waits to be asked for
+        st.info(t("common.held"), icon="⏸️")
+        st.button(t("common.train_held"), icon=":material/play_arrow:", on_click=live.release_hold,
+                  key=f"_held_{exc.run_key}")
     except live.TrainingCancelled as exc:  # the learner's own choice: no error, a way back
         st.info(t("common.cancelled"), icon="⏹️")
         st.button(t("common.train_again"), icon=":material/play_arrow:", on_click=live.train_again,

@@ -1,4 +1,4 @@
-"""The two Streamlit internals the course patches (lib/core/streamlit_internals.py) still exist
+"""The Streamlit internals the course patches or reads (lib/core/streamlit_internals.py) still exist
 and the patches still take effect. When Streamlit changes them, these tests fail loudly."""
 
 from __future__ import annotations
@@ -22,6 +22,37 @@ def test_a_vanished_internal_is_reported(monkeypatch):
     monkeypatch.delattr(script_runner, "_clean_problem_modules")
     assert len(streamlit_internals.missing()) == 2
     assert streamlit_internals.keep_keras_state() is False  # says so instead of crashing the app
+
+
+def _cancel_button_page():
+    import streamlit as st
+
+    st.button("Cancel", key="_cancel_job")
+
+
+def test_a_click_waiting_behind_the_run_in_progress_is_seen(monkeypatch):
+    """A click on a button inside a fragment is filed as a rerun that does not interrupt the script run
+    in progress (why the course reads the queue): ``clicked_while_running`` sees it waiting, by key."""
+    from types import SimpleNamespace
+
+    from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+    from streamlit.runtime import scriptrunner
+    from streamlit.runtime.scriptrunner import RerunData
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequests
+
+    button = AppTest.from_function(_cancel_button_page).run().button(key="_cancel_job").id  # Streamlit's own id
+    requests = ScriptRequests()
+    monkeypatch.setattr(scriptrunner, "get_script_run_ctx",
+                        lambda suppress_warning=False: SimpleNamespace(script_requests=requests))
+    assert not streamlit_internals.clicked_while_running("_cancel_job")
+    requests.request_rerun(RerunData(widget_states=WidgetStates(widgets=[WidgetState(id=button, trigger_value=True)]),
+                                     fragment_id="the-running-section"))
+    # If Streamlit starts interrupting the run for a fragment's click, the callback alone would do: see the note.
+    assert requests.on_scriptrunner_yield() is None
+    assert streamlit_internals.clicked_while_running("_cancel_job")
+    assert not streamlit_internals.clicked_while_running("_cancel_other_job")
+    requests.on_scriptrunner_ready()  # the click's rerun starts: nothing waits any more
+    assert not streamlit_internals.clicked_while_running("_cancel_job")
 
 
 def _page():

@@ -48,3 +48,25 @@ def wait_for(marker: str, report) -> int:
 
 def unpicklable(arg: object, report):
     return lambda: None
+
+
+def ticks(spec: tuple, report) -> int:
+    """A run that cannot finish within any test's wait: ``spec = (name, log path, steps)``, one progress
+    event every 20 ms; each step first writes "<pid> <time>" to the log, so a test sees whether the
+    worker process still works after a cancel, whatever the page shows."""
+    import time
+
+    from lib.core.progress import Progress
+
+    _, log, steps = spec
+    for i in range(steps):
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()} {time.time()}\n")
+        report("progress", Progress(i + 1, steps, "epoch", {"loss": 1.0 / (i + 1)}))
+        time.sleep(0.02)
+    return steps
+
+
+def answer(spec: object, report) -> str:
+    """A job that answers at once: what a page cache that holds no result for ``spec`` hands back."""
+    return "fresh"

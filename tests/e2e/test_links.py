@@ -11,7 +11,6 @@ link's settings and end up at the root.
 
 from __future__ import annotations
 
-import os
 import time
 from urllib.parse import parse_qsl, urlsplit
 
@@ -298,31 +297,6 @@ def test_a_code_panel_opens_alone_and_follows_its_section(server, browser):  # n
         _idle(page, runs)
         assert page.locator('[data-testid="stCode"]').count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
-    finally:
-        context.close()
-
-
-def test_the_page_stays_while_a_long_run_trains_and_cancel_stops_it(server, browser):  # noqa: F811
-    """The optimizer race trains long: the sections above it and the sidebar's share control stay on the page,
-    Cancel stops the run, the page says so with a way back, and the section below is drawn."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    context.set_default_timeout(60_000)
-    try:
-        page = context.new_page()
-        seed = os.getpid() % 9000 + 7  # a run no cache holds
-        page.goto(f"{server}/optimizers?lang=en&race_epochs=100&race_samples=5000&race_seed={seed}")
-        cancel = page.get_by_role("button", name="Cancel")
-        cancel.wait_for(state="visible", timeout=90_000)
-        assert page.get_by_role("heading", name="1. Paths on a surface").is_visible()
-        share = page.locator('[data-testid="stSidebar"] [data-testid="stPopover"] button').first
-        assert share.is_visible()
-        assert "race_epochs=100" in _share_link(page)  # usable while the run trains
-        cancel.click()
-        page.get_by_text("You cancelled this training run").wait_for(timeout=60_000)
-        page.wait_for_selector(READY, timeout=60_000)
-        assert page.get_by_role("button", name="Train again").is_visible()
-        assert page.locator('[data-testid="stException"]').count() == 0
-        assert page.get_by_role("heading", name="4. Learning rate: too small, about right, too large").count() == 1
     finally:
         context.close()
 
