@@ -24,6 +24,7 @@ pickle too (``st.cache_data`` needs that anyway). No Streamlit here.
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +33,22 @@ from lib.core import isolated
 from lib.core.gate import Gate, default_capacity
 
 Reporter = Callable[[str, Any], None]
+
+
+class JobNotPicklable(TypeError):
+    """A job (its function or its spec) that cannot travel to a worker process."""
+
+
+def as_a_worker_gets_it(fn: Callable[[Any, Reporter], Any], arg: Any) -> tuple[Callable[[Any, Reporter], Any], Any]:
+    """The job after a trip through pickle, as a worker process receives it.
+
+    Inline runs take this trip too, so a job a server could not send (a lambda, a local
+    function, a spec holding a lock or a model) fails in the page tests as it would on a server.
+    """
+    try:
+        return pickle.loads(pickle.dumps((fn, arg)))
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise JobNotPicklable(f"{getattr(fn, '__qualname__', fn)!s}: {exc}") from exc
 
 
 class JobCancelled(RuntimeError):
@@ -188,6 +205,7 @@ def run(fn: Callable[[Any, Reporter], Any], arg: Any, report: Reporter | None = 
     chosen = backend()
     if chosen is not None:
         return chosen.run(fn, arg, report, cancelled)
+    fn, arg = as_a_worker_gets_it(fn, arg)
     if cancelled is None:
         return fn(arg, report)
 

@@ -180,22 +180,28 @@ def test_a_job_cancelled_before_its_turn_never_runs(backend):
 
 def test_inline_a_job_stops_at_its_next_progress_event(monkeypatch):
     monkeypatch.setattr(workers, "_backend", [None])  # COURSE_BACKEND=inline
-    seen = []
-    cancelled = threading.Event()
-
-    def job(arg, report):
-        for i in range(5):
-            report("progress", i)
-            seen.append(i)
-            if i == 1:
-                cancelled.set()
-        return "finished"
-
+    jobs.SEEN.clear()
+    jobs.STOP.clear()
     with pytest.raises(workers.JobCancelled):
-        workers.run(job, None, lambda kind, payload: None, cancelled)
-    assert seen == [0, 1]
-    seen.clear()
-    assert workers.run(job, None, lambda kind, payload: None) == "finished" and seen == [0, 1, 2, 3, 4]
+        workers.run(jobs.count_to_five, 1, lambda kind, payload: None, jobs.STOP)
+    assert jobs.SEEN == [0, 1]
+    jobs.SEEN.clear()
+    assert workers.run(jobs.count_to_five, None, lambda kind, payload: None) == "finished"
+    assert jobs.SEEN == [0, 1, 2, 3, 4]
+
+
+def test_inline_a_job_that_could_not_reach_a_worker_is_refused_too(monkeypatch):
+    """Page tests train inline; a job a server could not send must fail there as well."""
+    monkeypatch.setattr(workers, "_backend", [None])  # COURSE_BACKEND=inline
+
+    def local_job(arg, report):  # a local function: a worker process cannot import it
+        return arg
+
+    with pytest.raises(workers.JobNotPicklable):
+        workers.run(local_job, 1)
+    with pytest.raises(workers.JobNotPicklable):
+        workers.run(jobs.echo, threading.Lock())  # a spec that cannot be pickled
+    assert workers.run(jobs.echo, 4, lambda kind, payload: None)["twice"] == 8
 
 
 def test_a_job_goes_to_the_worker_that_last_ran_its_function():

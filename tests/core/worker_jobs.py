@@ -70,3 +70,19 @@ def ticks(spec: tuple, report) -> int:
 def answer(spec: object, report) -> str:
     """A job that answers at once: what a page cache that holds no result for ``spec`` hands back."""
     return "fresh"
+
+
+# Inline jobs travel through pickle too (``workers.as_a_worker_gets_it``): module-level, with
+# what they share with the test in module state.
+SEEN: list[int] = []
+STOP = __import__("threading").Event()
+
+
+def count_to_five(stop_after: int | None, report) -> str:
+    """Reports 0..4, setting ``STOP`` after ``stop_after``; records what it reached in ``SEEN``."""
+    for i in range(5):
+        report("progress", i)
+        SEEN.append(i)
+        if i == stop_after:
+            STOP.set()
+    return "finished"
