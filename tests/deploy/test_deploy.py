@@ -118,7 +118,7 @@ def test_the_image_warms_the_store_and_serves_streamlit():
     text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     lines = [line.strip() for line in text.splitlines()]
     assert lines[next(i for i, line in enumerate(lines) if line.startswith("FROM"))].startswith("FROM python:3.11-slim")
-    assert "RUN pip install -r requirements-ray.txt" in lines
+    assert "RUN pip install -r requirements-ray.txt -c constraints.txt" in lines
     assert f"ENV COURSE_RESULT_STORE={STORE}" in lines
     assert "RUN python -m lib.core.warm" in lines
     cmd = next(line for line in lines if line.startswith("CMD "))
