@@ -11,6 +11,9 @@ from lib.core.device import DEVICE, detect
 from lib.core.gate import Gate, default_capacity
 from lib.core.specs import DataSpec, FitSpec, OptimizerSpec, RunSpec, dense_stack
 
+# TensorFlow results against NumPy, the shown code and each other: run again with oneDNN off in CI.
+pytestmark = pytest.mark.numerics
+
 SMALL = RunSpec(
     data=DataSpec("moons", n_samples=200, noise=0.2, seed=1),
     model=dense_stack((8,), seed=3),

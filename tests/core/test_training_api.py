@@ -10,6 +10,9 @@ from lib.core import engine
 from lib.core.progress import Progress, part, report_progress
 from lib.core.progress_callback import ProgressCallback
 
+# TensorFlow results against NumPy, the shown code and each other: run again with oneDNN off in CI.
+pytestmark = pytest.mark.numerics
+
 X = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
 Y = (X.sum(axis=1, keepdims=True) > 0).astype("float32")
 

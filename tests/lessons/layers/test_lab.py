@@ -20,6 +20,9 @@ from lib.lessons.layers import figures as figs
 from lib.lessons.layers import functional as fn
 from tests.shown_code import run_shown_code as run
 
+# TensorFlow results against NumPy, the shown code and each other: run again with oneDNN off in CI.
+pytestmark = pytest.mark.numerics
+
 # --------------------------------------------------------------------------- 1. SimpleDense
 
 

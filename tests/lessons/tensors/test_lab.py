@@ -18,6 +18,9 @@ from lib.lessons.tensors import lab
 from lib.lessons.tensors.figures import sample_histogram
 from tests.shown_code import run_shown_code
 
+# TensorFlow results against NumPy, the shown code and each other: run again with oneDNN off in CI.
+pytestmark = pytest.mark.numerics
+
 
 def run_code(code: str) -> tuple[dict, str]:
     """Execute a generated script as a fresh program would (no reused random kernels): (variables, printed)."""
