@@ -18,6 +18,9 @@ from lib.core.summaries import sentence
 from lib.lessons.linear.lab import LinearRun
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")  # 10¹⁹, as a power of ten is written
+
+
 def _key(name: str) -> str:
     return f"linear.chart_summary.{name}"
 
@@ -35,7 +38,7 @@ def growing_warning(lang: str, run: LinearRun, lr: str, critical: str) -> str:
     n = orders_of_magnitude(first, last)
     steps = len(run.full_losses) - 1
     growth = translate(lang, "linear." + ("growth_mild" if n == 0 else "growth_tenfold" if n == 1 else "growth_orders"),
-                       n=n, steps=steps)
+                       n=n, steps=steps, power=str(n).translate(_SUPERSCRIPT))
     return translate(lang, "linear.growing", first=num(first), last=num(last), lr=lr, critical=critical,
                      growth=growth)
 
