@@ -79,6 +79,9 @@ def live_row(progress: Progress, names: dict[str, str]) -> dict[str, float]:
     return row
 
 
+LIVE_CHART_HEIGHT = 300  # px of the live loss chart: Streamlit fits plot, axes and legend into it
+
+
 def live_chart_spec(points: list[dict[str, float]], unit: str, y_title: str) -> dict:
     """A Vega-Lite spec of the live loss chart: one line per series, ``unit`` on the x axis.
 
@@ -93,14 +96,19 @@ def live_chart_spec(points: list[dict[str, float]], unit: str, y_title: str) -> 
               for p in points for name, value in p.items() if name != "unit"]
     # Series in the order they come (training, then validation), coloured like the finished charts.
     colours = [TRAIN, VAL, *(c for c in PALETTE if c not in (TRAIN, VAL))]
+    # The plot has its own height (the element takes the chart's, legend included): a fixed element
+    # height squeezed the plot into a strip above a legend far below. The legend sits on top, two
+    # entries a row and labels cut at a phone's half width, so it stays beside the lines at 420 px too.
     return {
         "data": {"values": values},
+        "height": LIVE_CHART_HEIGHT,
         "mark": {"type": "line", "point": len(points) <= 30},
         "encoding": {
             "x": {"field": "x", "type": "quantitative", "title": unit, "axis": {"tickMinStep": 1}},
             "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": {"zero": False}},
-            "color": {"field": "series", "type": "nominal", "title": None, "legend": {"orient": "bottom"},
-                      "sort": None, "scale": {"range": colours}},
+            "color": {"field": "series", "type": "nominal", "title": None, "sort": None, "scale": {"range": colours},
+                      "legend": {"orient": "top", "direction": "horizontal", "columns": 2, "labelLimit": 150,
+                                 "columnPadding": 16, "offset": 6}},
             "strokeDash": {"field": "series", "type": "nominal", "legend": None, "sort": None},
         },
     }

@@ -38,3 +38,15 @@ def test_the_live_chart_spec_has_one_line_per_series_at_the_units_done():
     # In the order the series come (training first, in Korean too, where "검증" sorts before "학습"),
     # coloured as the finished history charts colour them.
     assert spec["encoding"]["color"]["sort"] is None and spec["encoding"]["color"]["scale"]["range"][:2] == [TRAIN, VAL]
+
+
+def test_the_live_chart_is_a_chart_not_a_strip():
+    """The plot has its own height and the legend sits on top, two entries a row (it was a
+    thin strip with its legend far below: the element's fixed height held plot and legend)."""
+    from lib.core.progress import LIVE_CHART_HEIGHT, live_chart_spec
+
+    rows = [{"unit": 1, **{f"run {k} · training loss": 0.9 for k in range(4)}}]
+    spec = live_chart_spec(rows, "epoch", "loss")
+    assert spec["height"] == LIVE_CHART_HEIGHT >= 160
+    legend = spec["encoding"]["color"]["legend"]
+    assert legend["orient"] == "top" and legend["columns"] == 2 and legend["labelLimit"] <= 170
