@@ -49,4 +49,9 @@ def test_the_live_chart_is_a_chart_not_a_strip():
     spec = live_chart_spec(rows, "epoch", "loss")
     assert spec["height"] == LIVE_CHART_HEIGHT >= 160
     legend = spec["encoding"]["color"]["legend"]
-    assert legend["orient"] == "top" and legend["columns"] == 2 and legend["labelLimit"] <= 170
+    assert legend["orient"] == "top" and legend["labelLimit"] == 0  # never cut
+    assert legend["columns"] == 1  # "run 0 · training loss": two a row ran past a 420 px screen
+    short = live_chart_spec([{"unit": 1, "training loss": 0.9, "validation loss": 1.0}], "epoch", "loss")
+    assert short["encoding"]["color"]["legend"]["columns"] == 2
+    korean = live_chart_spec([{"unit": 1, "relu · 학습 손실": 0.9, "relu · 검증 손실": 1.0}], "에포크", "손실")
+    assert korean["encoding"]["color"]["legend"]["columns"] == 2
