@@ -16,8 +16,9 @@ fmt_lr = lab.fmt_lr
 
 
 def fmt(value: float | None, digits: int = 4) -> str:
-    """A number as the page prints it: ``–`` for none, ``nan``/``inf`` as Python writes them."""
-    return numbers.fmt(value, digits, undefined="–" if value is None else "nan")
+    """A number as the page prints it: ``–`` for none, ``nan``/``inf`` as Python writes them, ``1.49e+14``
+    once huge or tiny (a loss at a too-large learning rate), never cut."""
+    return numbers.fmt(value, digits, sci=True, undefined="–" if value is None else "nan")
 
 
 def disk_cap_notice(run: lab.Outcome, writer: str) -> None:

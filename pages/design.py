@@ -185,7 +185,7 @@ def designer_section(images: int, fd: lab.FashionData, names: list[str]) -> None
     m = st.columns(4)
     m[0].metric(t("design.m_acc"), fmt(final.get("accuracy", float("nan"))), border=True)
     m[1].metric(t("design.m_val_acc"), fmt(final.get("val_accuracy", float("nan"))), border=True)
-    m[2].metric(t("design.m_val_loss"), fmt(final.get("val_loss", float("nan"))), border=True)
+    m[2].metric(t("design.m_val_loss"), fmt(final.get("val_loss", float("nan")), sci=True), border=True)
     ui.run_time_metric(m[3], t("design.m_epoch_time"), f"{result.seconds / max(1, result.epochs_run):.2f} s",
                        trained_now)
     problem = None if result.diverged else lab.trouble(result.history)

@@ -1,4 +1,3 @@
-import math
 from dataclasses import replace
 
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
@@ -13,9 +12,7 @@ from lib.lessons.linear.controls import CONTROLS as C
 ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 
-def num(value: float, digits: int = 4) -> str:
-    """A number as the code prints it with ``:.{digits}f`` (inf and nan as Python writes them)."""
-    return f"{value:.{digits}f}" if math.isfinite(value) else str(value)
+num = summary.num  # four decimals; 1.49e+14 once huge or tiny, never cut; inf and nan as Python writes them
 
 
 def bad_spec(exc: ValueError) -> None:
@@ -88,8 +85,7 @@ st.markdown(t("linear.final_weights", w0=num(w_last[0]), w1=num(w_last[1]), b=nu
 if run.blew_up:
     st.error(t("linear.blew_up", step=run.steps_run - 1, lr=f"{lr:g}", critical=f"{critical:.3f}"), icon="💥")
 elif run.growing:
-    st.warning(t("linear.growing", first=num(run.full_losses[0]), last=num(run.full_losses[-1]), lr=f"{lr:g}",
-                 critical=f"{critical:.3f}"), icon="📈")
+    st.warning(summary.growing_warning(current_language(), run, f"{lr:g}", f"{critical:.3f}"), icon="📈")
 elif run.accuracy >= 0.9:
     st.success(t("linear.trained", accuracy=f"{run.accuracy:.1%}", steps=run.steps_run), icon="✅")
 

@@ -24,9 +24,9 @@ def show_tensor(values: np.ndarray) -> None:
     for index, frame in lab.to_frames(values):
         if index:
             st.caption(t("tensors.const_slice", index=index, rows=frame.shape[0], cols=frame.shape[1]))
-        if frame.isna().any().any():  # show NaN as nan, as TensorFlow prints it (a table would say None)
-            frame = frame.map(lambda v: "nan" if np.isnan(v) else f"{v:.5g}")
-        st.dataframe(frame, hide_index=values.ndim <= 1, width="content")
+        # A table (these tensors are small): a data grid's toolbar covered the shape label above it at 420 px.
+        # Five significant digits (1, -3, 0.33333) and NaN as nan, as TensorFlow prints them.
+        st.table(frame.style.format("{:.5g}"), hide_index=values.ndim <= 1, width="content")
 
 
 def moments(sample: lab.RandomSample, mean_label: str, std_label: str) -> None:

@@ -8,10 +8,13 @@ lessons be written side by side without touching each other's text.
 
 from __future__ import annotations
 
+import string
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from lib.core.korean import PAIRS, with_particle
 
 LANGUAGES = ("ko", "en")
 DEFAULT_LANGUAGE = "en"
@@ -53,7 +56,20 @@ def translate(lang: str, key: str, **values: Any) -> str:
     catalogue shows up as visible text rather than a crash (a test guards gaps).
     """
     text = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
-    return text.format(**values) if values else text
+    return _FORMATTER.format(text, **values) if values else text
+
+
+class _Particles(string.Formatter):
+    """``str.format``, plus a Korean particle as a placeholder's format spec: ``{loss:으로}`` is the
+    value followed by 로 or 으로, whichever its last sound takes (``lib.core.korean``)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec in PAIRS:
+            return with_particle(format(value), format_spec)
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Particles()
 
 
 def normalize(lang: object) -> str | None:

@@ -304,7 +304,7 @@ def _follow(future: Future, events: queue.Queue, job_id: str, run_key: str) -> A
             last_draw = time.monotonic()
             if fraction is not None:
                 bar.progress(fraction)
-            chart.vega_lite_chart(live_chart_spec(rows, unit_name, t("common.live_loss")), height=180)
+            chart.vega_lite_chart(live_chart_spec(rows, unit_name, t("common.live_loss")))
         if done and events.empty():
             break
         if button is not None and clicked_while_running(button_key):  # Cancel, pressed during this run

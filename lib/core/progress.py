@@ -79,6 +79,14 @@ def live_row(progress: Progress, names: dict[str, str]) -> dict[str, float]:
     return row
 
 
+LIVE_CHART_HEIGHT = 300  # px of the live loss chart: Streamlit fits plot, axes and legend into it
+LEGEND_PAIR_WIDTH = 20  # the longest label (in Latin letters; a Hangul syllable counts two) that fits two a row
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if "\u1100" <= ch else 1 for ch in text)
+
+
 def live_chart_spec(points: list[dict[str, float]], unit: str, y_title: str) -> dict:
     """A Vega-Lite spec of the live loss chart: one line per series, ``unit`` on the x axis.
 
@@ -93,14 +101,21 @@ def live_chart_spec(points: list[dict[str, float]], unit: str, y_title: str) -> 
               for p in points for name, value in p.items() if name != "unit"]
     # Series in the order they come (training, then validation), coloured like the finished charts.
     colours = [TRAIN, VAL, *(c for c in PALETTE if c not in (TRAIN, VAL))]
+    # The plot has its own height (the element takes the chart's, legend included): a fixed element
+    # height squeezed the plot into a strip above a legend far below. The legend sits on top: two
+    # entries a row while two fit a 420 px phone beside the y axis, else one a row (never cut).
+    names = list(dict.fromkeys(v["series"] for v in values))
+    columns = 2 if max((_text_width(name) for name in names), default=0) <= LEGEND_PAIR_WIDTH else 1
     return {
         "data": {"values": values},
+        "height": LIVE_CHART_HEIGHT,
         "mark": {"type": "line", "point": len(points) <= 30},
         "encoding": {
             "x": {"field": "x", "type": "quantitative", "title": unit, "axis": {"tickMinStep": 1}},
             "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": {"zero": False}},
-            "color": {"field": "series", "type": "nominal", "title": None, "legend": {"orient": "bottom"},
-                      "sort": None, "scale": {"range": colours}},
+            "color": {"field": "series", "type": "nominal", "title": None, "sort": None, "scale": {"range": colours},
+                      "legend": {"orient": "top", "direction": "horizontal", "columns": columns, "labelLimit": 0,
+                                 "columnPadding": 16, "offset": 6}},
             "strokeDash": {"field": "series", "type": "nominal", "legend": None, "sort": None},
         },
     }

@@ -27,13 +27,13 @@ def trend_sentence(lang: str, what: str, values: Sequence[float], unit: str, dig
                    number: Callable[[float], str] | None = None) -> str:
     """``what`` went from its first to its last value over ``len(values)`` ``unit``s
     (fell / rose / stayed), e.g. "Training loss fell from 0.693 to 0.214 over 20 epochs.".
-    ``number`` prints a value (default: ``digits`` decimals)."""
+    ``number`` prints a value (default: ``digits`` decimals, ``1.49e+14`` once huge or tiny)."""
     if not values:
         return ""
     first, last = float(values[0]), float(values[-1])
     if not (math.isfinite(first) and math.isfinite(last)):
         return sentence(translate(lang, "common.summary_undefined", what=what, n=len(values), unit=unit))
-    number = number or (lambda v: fmt(v, digits))
+    number = number or (lambda v: fmt(v, digits, sci=True))
     a, b = number(first), number(last)
     way = "same" if a == b else "fell" if last < first else "rose"
     return sentence(translate(lang, f"common.summary_{way}", what=what, first=a, last=b, n=len(values), unit=unit))
@@ -48,7 +48,7 @@ def best_sentence(lang: str, what: str, values: Sequence[float], lowest: bool = 
     best = min(finite) if lowest else max(finite)
     epoch = next(i for i, v in enumerate(values, 1) if v is not None and float(v) == best)
     key = "common.summary_lowest" if lowest else "common.summary_highest"
-    value = number(best) if number else fmt(best, digits)
+    value = number(best) if number else fmt(best, digits, sci=True)
     return sentence(translate(lang, key, what=what, value=value, epoch=epoch))
 
 

@@ -12,11 +12,13 @@ settings, so the twelve renders stay within a few seconds each.
 from __future__ import annotations
 
 import importlib
+import re
 from functools import cache
 
 import pytest
 
 from lib.core.i18n import LANGUAGE_NAMES, translate
+from lib.core.korean import particle, with_particle
 from lib.core.lessons import LESSONS
 from tests.apptest import open_page
 from tests.learner_text import english, learner_texts
@@ -46,6 +48,18 @@ STREAMLIT_OWN = ("Upload", "8MB per file", "Drag and drop a file here")
 
 VALUE_KINDS = {"metric_value", "option", "cell"}  # shown as they are: only an English phrase fails
 
+# A number, a space, then a particle or a counter that belongs to it ("18 번째", "0.6690 로", "13 개").
+_SPACED = re.compile(r"\d(?:[\d.,]*\d)?[*`]*\s+(?:(?:으로|로|은|는|이|가|을|를|의|에서|에|와|과|보다|까지|부터)(?![가-힣])|번째|개)")
+# A number followed by 로 or 으로 (also 로는, 으로도, 로부터, 로써, 로서): the one its last sound takes.
+_RO = re.compile(r"(\d[\d.,]*(?:e[+-]?\d+)?%?)[*`]*(으로|로)(?=(?:써|서|는|도|부터)?(?![가-힣]))")
+
+
+def particle_problems(text: str) -> list[str]:
+    """Korean particles a number does not take: spaced from it, or 로 where 으로 is due (and back)."""
+    found = [m.group(0) for m in _SPACED.finditer(text)]
+    found += [m.group(0) for m in _RO.finditer(text) if m.group(2) != particle(m.group(1), "으로")]
+    return found
+
 # One xdist worker renders every lesson once: tests/core/test_polish.py reads the same renders.
 pytestmark = pytest.mark.xdist_group("korean_pages")
 
@@ -73,7 +87,7 @@ def korean_problems(at, slug: str) -> list[tuple[str, str, list[str]]]:
             continue
         for phrase in STREAMLIT_OWN:
             text = text.replace(phrase, " ")
-        found = english(text, whole=kind not in VALUE_KINDS)
+        found = english(text, whole=kind not in VALUE_KINDS) + particle_problems(text)
         if found:
             problems.append((kind, text[:200], found))
     return problems
@@ -105,3 +119,38 @@ def test_korean_page_shows_no_english_prose(slug):
 ])
 def test_english_detector(text, found):
     assert english(text) == found
+
+
+@pytest.mark.parametrize("text, found", [
+    ("검증 손실은 **18** 번째 에포크에서 가장 낮습니다.", ["18** 번째"]),
+    ("val_loss가 0.6691에서 **0.6690** 로 바뀝니다.", ["0.6690** 로"]),
+    ("파일 **13** 개를 썼습니다.", ["13** 개"]),
+    ("val_loss가 0.6690로 개선", ["0.6690로"]),
+    ("학습률 13로", ["13로"]),
+    ("20로 나눔", ["20로"]),
+    ("0.6691으로 끝남", ["0.6691으로"]),
+    ("검증 손실은 **18**번째 에포크에서 가장 낮고 **0.6690**으로 끝납니다. 파일 **13**개, 0.6691로, 7로, 10으로.", []),
+    ("1e-05로 줄이고, 1.49e+14로 커지고, 12.5%로, float32로, 256으로, 0.5 이상, 40 스텝", []),
+    ("기본값: 10000. 이 페이지", []),  # a sentence ends after the number
+    ("Keras 3로 저장한 파일", ["3로"]),
+    ("http://localhost:6006 을 여세요", ["6006 을"]),
+])
+def test_particle_detector(text, found):
+    assert particle_problems(text) == found
+
+
+@pytest.mark.parametrize("number, ro, ul, i", [
+    ("0.6690", "으로", "을", "이"), ("0.6691", "로", "을", "이"), ("13", "으로", "을", "이"), ("7", "로", "을", "이"),
+    ("2", "로", "를", "가"), ("20", "으로", "을", "이"), ("100", "으로", "을", "이"), ("1,000", "으로", "을", "이"),
+    ("10000", "으로", "을", "이"), ("1e-05", "로", "를", "가"), ("1.49e+14", "로", "를", "가"), ("12.5%", "로", "를", "가"),
+    ("손실", "로", "을", "이"), ("모델", "로", "을", "이"), ("Adam", "으로", "을", "이"), ("TensorBoard", "로", "를", "가"),
+])
+def test_particle_follows_the_numbers_last_sound(number, ro, ul, i):
+    assert (particle(number, "으로"), particle(number, "로"), particle(number, "를"), particle(number, "이")) == (ro, ro, ul, i)
+    assert with_particle(number, "으로") == number + ro
+
+
+def test_catalogues_pick_the_particle_after_a_placeholder():
+    assert translate("ko", "callbacks.effect.saved", v0="0.6690").startswith("val_loss가 0.6690으로 개선")
+    assert translate("ko", "callbacks.effect.saved", v0="0.6691").startswith("val_loss가 0.6691로 개선")
+    assert translate("en", "callbacks.effect.saved", v0="0.6690").startswith("val_loss improved to 0.6690")

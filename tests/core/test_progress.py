@@ -38,3 +38,20 @@ def test_the_live_chart_spec_has_one_line_per_series_at_the_units_done():
     # In the order the series come (training first, in Korean too, where "검증" sorts before "학습"),
     # coloured as the finished history charts colour them.
     assert spec["encoding"]["color"]["sort"] is None and spec["encoding"]["color"]["scale"]["range"][:2] == [TRAIN, VAL]
+
+
+def test_the_live_chart_is_a_chart_not_a_strip():
+    """The plot has its own height and the legend sits on top, two entries a row (it was a
+    thin strip with its legend far below: the element's fixed height held plot and legend)."""
+    from lib.core.progress import LIVE_CHART_HEIGHT, live_chart_spec
+
+    rows = [{"unit": 1, **{f"run {k} · training loss": 0.9 for k in range(4)}}]
+    spec = live_chart_spec(rows, "epoch", "loss")
+    assert spec["height"] == LIVE_CHART_HEIGHT >= 160
+    legend = spec["encoding"]["color"]["legend"]
+    assert legend["orient"] == "top" and legend["labelLimit"] == 0  # never cut
+    assert legend["columns"] == 1  # "run 0 · training loss": two a row ran past a 420 px screen
+    short = live_chart_spec([{"unit": 1, "training loss": 0.9, "validation loss": 1.0}], "epoch", "loss")
+    assert short["encoding"]["color"]["legend"]["columns"] == 2
+    korean = live_chart_spec([{"unit": 1, "relu · 학습 손실": 0.9, "relu · 검증 손실": 1.0}], "에포크", "손실")
+    assert korean["encoding"]["color"]["legend"]["columns"] == 2

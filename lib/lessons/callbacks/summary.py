@@ -8,15 +8,17 @@ print as the page prints them (four decimals, learning rates with ``lab.fmt_lr``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 
 from lib.core.i18n import translate
-from lib.core.numbers import fmt
+from lib.core.numbers import fmt as _fmt
 from lib.core.summaries import best_sentence, trend_sentence
 from lib.lessons.callbacks.lab import Outcome, best_index, fmt_lr, lr_cuts
 
 DIGITS = 4
+fmt = partial(_fmt, sci=True)  # as the page prints a loss: 1.49e+14 once huge or tiny, never cut
 
 
 def _t(lang: str, key: str, /, **values: object) -> str:

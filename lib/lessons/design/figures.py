@@ -66,7 +66,9 @@ def seeds_figure(val_acc: Mapping[str, Sequence[float]], labels: Mapping[str, st
 def activation_figure(z: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
                       labels: Mapping[str, str]) -> go.Figure:
     """Each activation (left) and its derivative (right)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["value"], labels["slope"]), horizontal_spacing=0.1)
+    # A title's explanation in brackets goes on its own line: on one line the right title ran past the edge at 420 px.
+    titles = [text.replace(" (", "<br>(", 1) for text in (labels["value"], labels["slope"])]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.1)
     for act, (y, dy) in curves.items():
         colour, dash = ACT_COLOURS.get(act, PALETTE[2]), ACT_DASHES.get(act, "dot")
         fig.add_trace(go.Scatter(x=z, y=y, name=labels[act], line=dict(color=colour, width=2.5, dash=dash),
@@ -74,7 +76,8 @@ def activation_figure(z: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.n
         fig.add_trace(go.Scatter(x=z, y=dy, name=labels[act], line=dict(color=colour, width=2.5, dash=dash),
                                  legendgroup=act, showlegend=False), row=1, col=2)
     base(fig, None, height=320)
-    fig.update_layout(margin=dict(t=60), legend=dict(y=1.14))
+    fig.update_layout(margin=dict(t=84), legend=dict(y=1.3))
+    fig.update_annotations(font=dict(size=12))
     fig.update_xaxes(title_text="z", gridcolor=GRID, zeroline=True)
     fig.update_yaxes(gridcolor=GRID)
     fig.update_yaxes(range=[-0.5, 2.5], row=1, col=1)  # ReLU leaves the frame; the sigmoid stays readable

@@ -21,6 +21,7 @@ EVENTS: tuple[tuple[str, str, str], ...] = (
     ("2023-11-28", "Keras", "keras3"),
 )
 LANES = ("Theano", "TensorFlow", "Keras", "PyTorch")
+LEFT_OF_MARKER_FROM = "2020-01-01"  # events from here on print their date left of the marker
 
 
 def timeline(labels: Sequence[str], title: str | None = None) -> go.Figure:
@@ -37,7 +38,8 @@ def timeline(labels: Sequence[str], title: str | None = None) -> go.Figure:
                 mode="markers+text",
                 marker=dict(size=14, color=colour, symbol=symbol, line=dict(width=1, color="white")),
                 text=[d[:7] for d, _ in mine],
-                textposition="middle right",
+                # the last years' dates go left of their marker: on the right they ran past the plot's edge at 420 px
+                textposition=["middle left" if d >= LEFT_OF_MARKER_FROM else "middle right" for d, _ in mine],
                 textfont=dict(size=11),  # the theme's text colour: readable on light and dark
                 hovertext=[f"{d[:7]} · {text}" for d, text in mine],
                 hoverinfo="text",

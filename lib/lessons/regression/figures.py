@@ -28,7 +28,8 @@ def feature_scatter(frame: pd.DataFrame, features: Sequence[str], selected: Sequ
     names it on the figure where given (the learner's language), else the column name is shown.
     """
     shown = {name: labels.get(name, name) for name in (*features, target)}
-    titles = [f"{shown[name]}  (r = {correlations[name]:.2f})" for name in features]
+    # name and r on two lines: on one line the three titles ran into each other at 420 px
+    titles = [f"{shown[name]}<br>(r = {correlations[name]:.2f})" for name in features]
     fig = make_subplots(rows=1, cols=len(features), shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=titles)
     for col, name in enumerate(features, start=1):
@@ -42,7 +43,7 @@ def feature_scatter(frame: pd.DataFrame, features: Sequence[str], selected: Sequ
         fig.update_xaxes(title_text=labels["x"], row=1, col=col)
     fig.update_yaxes(title_text=labels["y"], row=1, col=1)
     base(fig, height=height)
-    fig.update_layout(margin=dict(t=40))
+    fig.update_layout(margin=dict(t=58))
     fig.update_annotations(font=dict(size=13))
     return fig
 

@@ -156,9 +156,10 @@ def test_chart_summaries_state_the_numbers_drawn_and_follow_the_controls(page, l
     names = translate(lang, "linear.trace_full_batch"), translate(lang, "linear.trace_mini_batch", batch=128)
     low = int(mini[-1] < full[-1])
     ends = (full[-1], mini[-1])
+    gap = ends[1 - low] - ends[low]
     assert translate(lang, key + "compare", winner=names[low], other=names[1 - low], steps=40,
                      low=f"{ends[low]:.4f}", high=f"{ends[1 - low]:.4f}",
-                     diff=f"{ends[1 - low] - ends[low]:.4f}") in lowered(said)
+                     diff=f"{gap:.4f}" if gap >= 1e-4 else f"{gap:.3g}") in lowered(said)  # a gap below 0.0001: not "0.0000"
 
     at.slider(key="step").set_value(0).run()  # the scrubber: the summary follows the step
     said_now = [c.value for c in at.caption]
@@ -169,3 +170,40 @@ def test_chart_summaries_state_the_numbers_drawn_and_follow_the_controls(page, l
                      accuracy=f"{1 - wrong0 / 2000:.4f}") in said_now
     at.slider(key="samples").set_value(500).run()
     assert any(s.startswith("1,000 ") or s.startswith("점 1,000개") for s in (c.value for c in at.caption))
+
+
+@pytest.mark.parametrize("lang, card, words", [
+    ("en", "Loss at step 39", "grew by about {n} orders of magnitude"),
+    ("ko", "스텝 39의 손실", "손실의 자릿수가 약 {n}자리 늘었습니다"),
+])
+def test_a_large_learning_rate_shows_readable_numbers_and_says_how_fast_the_loss_grows(page, lang, card, words):
+    at = page("linear", lang, lr="0.2")
+    assert not at.exception and not at.error
+    run = lab.train(lab.LinearSpec(learning_rate=0.2))  # deterministic: the run the page drew
+    first, last = float(run.full_losses[0]), float(run.full_losses[-1])
+    assert np.isfinite(last) and last / first > 1e10  # finite, but many powers of ten up
+    shown_card = metric(at, card)
+    assert re.fullmatch(r"-?\d\.\d{1,2}e\+\d\d", shown_card), shown_card  # scientific, never a cut 20-digit number
+    assert float(shown_card) == pytest.approx(float(run.losses[-1]), rel=5e-3)
+    warning = "\n".join(w.value for w in at.warning)
+    assert f"{last:.3g}" in warning and "5.5895" in warning  # the loss it ended on, readable
+    prose = [m.value for m in at.markdown] + [c.value for c in at.caption] + [m.value for m in at.metric]
+    assert not re.search(r"\d{7,}\.\d{4}", "\n".join([warning, *prose]))  # (the printed output is code: as Python prints)
+    n = int(np.round(np.log10(last / first)))  # about 19 powers of ten in 40 steps
+    assert words.format(n=n) in warning
+    assert "a little higher" not in warning and "조금 더 높은" not in warning
+
+
+@pytest.mark.parametrize("lang, mild", [("en", "a little higher"), ("ko", "조금 더 높은")])
+def test_a_loss_that_barely_grows_is_called_mild(lang, mild):
+    from dataclasses import replace
+
+    from lib.lessons.linear import summary
+
+    run = lab.train(lab.LinearSpec(learning_rate=0.15))
+    first, last = float(run.full_losses[0]), float(run.full_losses[-1])
+    text = summary.growing_warning(lang, run, "0.15", "0.145")
+    n = int(np.round(np.log10(last / first)))
+    assert n >= 2 and mild not in text  # 5.6 -> 674: two orders of magnitude is not "a little"
+    faked = replace(run, full_losses=np.array([5.0, 6.0, 7.5], dtype=np.float32))
+    assert mild in summary.growing_warning(lang, faked, "0.15", "0.145")

@@ -19,7 +19,8 @@ def metric(at, label: str) -> str:
 
 
 def table(at, index: int) -> pd.DataFrame:
-    return at.table[index].value
+    """The variable section's ``index``-th table (the constant section's one tensor table comes first)."""
+    return at.table[index + 1].value
 
 
 @pytest.mark.parametrize("lang, title", [("en", "Tensors and variables"), ("ko", "텐서와 변수")])
@@ -65,7 +66,7 @@ def test_variable_buttons(page):
 
     at.button(key="v_reset").click().run()
     pd.testing.assert_frame_equal(table(at, 0), start)
-    assert len(at.table) == 1
+    assert len(at.table) == 1 + 1 + 3  # the constant, the variable, and a, b and c of the operations
 
 
 def test_broadcasting_error_then_result(page):
