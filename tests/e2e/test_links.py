@@ -19,6 +19,7 @@ import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from tests.e2e.ready import wait_ready
 from tests.e2e.serve import shared_store, streamlit_server
 from tests.e2e.test_browser import READY, _main_text, browser  # noqa: F401  (browser: a pytest fixture)
 
@@ -85,8 +86,8 @@ def _idle(page, runs: Runs, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not runs.idle():
         assert time.monotonic() < deadline, f"no idle app in {timeout} s: {runs.events[-6:]}"
-        page.wait_for_timeout(50)
-    page.wait_for_selector(READY, timeout=60_000)
+        page.wait_for_timeout(50)  # a poll: Playwright hands over the websocket's frames while it waits
+    wait_ready(page, 60)  # and nothing on the page is still a placeholder
 
 
 def _metrics(page) -> dict[str, str]:
@@ -286,8 +287,7 @@ def test_a_code_panel_opens_alone_and_follows_its_section(server, browser):  # n
         _slider(page, "ev_thr").focus()
         for _ in range(3):
             page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(300)
-        _idle(page, runs)
+            _idle(page, runs)
         section = {run["asked"] for run in deltas.runs}
         assert len(section) == 1 and opened["asked"] not in section and "" not in section  # the section's runs
         assert "THRESHOLD = 0.53\n" in code.inner_text()  # the open panel follows the slider
@@ -341,8 +341,7 @@ def test_back_returns_to_the_previous_lesson_as_it_was_left(server, browser):  #
         _slider(page, "x").focus()
         for _ in range(3):
             page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(300)
-        _idle(page, runs)
+            _idle(page, runs)
         left = page.url
         assert parse_qsl(urlsplit(left).query) == [("lang", "en"), ("x", "3.3")]
         shown = _metrics(page)
