@@ -70,8 +70,9 @@ def test_six_links_at_once_on_fresh_servers(browser, tmp_path_factory):  # noqa:
                     page.goto(url + link, wait_until="commit")
                     opened.append((context, page, link))
                 for _, page, link in opened:
-                    control = LINKS[link]  # the page drawn by the entry point: its control, or its title
-                    drawn = f".st-key-{control[0]}" if control else '[data-testid="stMain"] h1'
+                    control = LINKS[link]  # the page drawn by the entry point (its control, or its title), or
+                    drawn = f".st-key-{control[0]}" if control else '[data-testid="stMain"] h1'  # what stopped it
+                    drawn += ', [data-testid="stException"], [data-testid="stAlertContentError"]'
                     wait_ready(page, timeout=300, drawn=drawn)  # six first runs, TensorFlow's start, two busy cores
                     failures += [f"round {round_ + 1}, {link}: {problem}" for problem in _problems(page, link)]
             finally:
