@@ -3,9 +3,9 @@
 Run: ``python tests/bench/e2e_under_load.py [--runs 5] [--cores 2] [-- extra pytest args]``
 (e.g. ``-- -k fresh`` or ``-- -n 1``). Starts ``tests/bench/cpu_burner.py`` (it stops by itself,
 and with this script), runs ``python -m pytest tests/e2e -m e2e`` ``--runs`` times and prints each
-run's result, its time and the load average (``os.getloadavg``) before and after it; exits non-zero
-if any run failed. Every wait in tests/e2e is for a state (tests/e2e/ready.py), so a loaded machine
-makes the runs slower, never red.
+run's result, its time and the load average (``os.getloadavg``) before and after it, with the full
+output in /tmp/e2e_under_load/; exits non-zero if any run failed. Every wait in tests/e2e is for a
+state (tests/e2e/ready.py), so a loaded machine makes the runs slower, never red.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+LOGS = Path("/tmp/e2e_under_load")  # each run's full pytest output
 sys.path.insert(0, str(ROOT))
 
 from tests.bench import cpu_burner  # noqa: E402
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=3, help="the burner stops after this long at most")
     parser.add_argument("pytest_args", nargs="*", help="after --: more pytest arguments")
     args = parser.parse_args()
+    LOGS.mkdir(exist_ok=True)
     burner = cpu_burner.start(args.cores, args.hours * 3600)
     results = []
     try:
@@ -48,8 +50,11 @@ def main() -> None:
             results.append(ok)
             print(f"run {i}: {'PASS' if ok else 'FAIL'} in {seconds:.0f} s; load average before {before}, "
                   f"after {load()}; {summary}", flush=True)
+            log = LOGS / f"run-{i}.log"
+            log.write_text(out.stdout + out.stderr)
             if not ok:
-                print(out.stdout[-6000:], flush=True)
+                failed = [line for line in out.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+                print("\n".join(failed) + f"\n(full output: {log})", flush=True)
     finally:
         cpu_burner.stop(burner)
     print(f"{sum(results)} of {len(results)} runs passed")
