@@ -8,22 +8,26 @@ values that run computed with (``lib.core.widgets``).
 from importlib import import_module
 from pathlib import Path
 
-# Whole before any page draws. A fresh server's first sessions run in parallel threads, and Plotly checks
-# sys.modules for numpy and pandas without importing them: while one session's TensorFlow import is half-way
-# through numpy, another's chart found a half-initialised numpy ("has no attribute 'ndarray'").
-import numpy  # noqa: F401
-import pandas  # noqa: F401
-import streamlit as st
+from lib.core import imports
+
+# First: a fresh server's first sessions run in parallel threads, and two threads importing the same packages
+# at once can hand one of them a half-initialised module (lib.core.imports). numpy, pandas and Plotly whole,
+# one thread at a time; each page's own packages below, before its script runs.
+imports.shared()
+
+import streamlit as st  # noqa: I001  (after the line above)
 
 from lib.core import sections, ui, warm
 from lib.core.i18n import t
 from lib.core.lessons import LESSONS
 
+ROOT = Path(__file__).parent
+
 st.set_page_config(page_title="Deep Learning, Hands-On", page_icon="🧠", layout="wide")
 ui.init_language()
 st.set_page_config(page_title=t("common.app_title"))
 
-st.html(Path(__file__).parent / "lib/core/assets/course.css")  # what the theme cannot say; takes no space
+st.html(ROOT / "lib/core/assets/course.css")  # what the theme cannot say; takes no space
 
 # A plain list, no section: Streamlit draws a section's header as a <div> inside the <ul> of links.
 # The first lesson is the default page, which Streamlit serves at the root ("/") whatever its url_path;
@@ -52,6 +56,7 @@ ui.link_keeper()  # in the browser: the share control follows the address; Back 
 sections.page_started(lambda: ui.publish_page(controls, None, None))
 try:
     with ui.friendly_errors():
+        imports.prepare(ROOT / next(lesson.path for lesson in LESSONS if lesson.slug == slug))
         page.run()
 finally:  # also after a page's st.stop()
     ui.device_box(device_line)

@@ -1,3 +1,7 @@
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
@@ -7,8 +11,6 @@ from lib.core.numbers import fmt
 from lib.lessons.autodiff import code, lab, summary
 from lib.lessons.autodiff import figures as figs
 from lib.lessons.autodiff.controls import CONTROLS as C
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 
 def num(value: float | None, digits: int = 4) -> str:

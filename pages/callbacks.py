@@ -1,3 +1,7 @@
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 import inspect
 
 import pandas as pd
@@ -9,8 +13,6 @@ from lib.core.i18n import current_language, t
 from lib.lessons.callbacks import claims, code, files, lab, summary, trace
 from lib.lessons.callbacks import figures as figs
 from lib.lessons.callbacks.controls import CONTROLS as C
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 fmt_lr = lab.fmt_lr
 

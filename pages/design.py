@@ -1,3 +1,7 @@
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 import math
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -16,8 +20,6 @@ from lib.lessons.design import figures as figs
 from lib.lessons.design import further as fur
 from lib.lessons.design import summary as said
 from lib.lessons.design.controls import CONTROLS as C
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -1,3 +1,7 @@
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 import math
 
 import pandas as pd
@@ -12,8 +16,6 @@ from lib.lessons.evaluation import keras_metrics as kc
 from lib.lessons.evaluation import segmentation as seg
 from lib.lessons.evaluation import summary as sm
 from lib.lessons.evaluation.controls import CONTROLS as C
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 pct = lab.pct
 MAX_PINS = 6

@@ -1,15 +1,18 @@
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
 from lib.core import ui
 from lib.core.i18n import current_language, t
+from lib.core.imports import load
 from lib.core.lessons import LESSONS
 from lib.lessons.home.code import matmul_code
 from lib.lessons.home.controls import CONTROLS as C
 from lib.lessons.home.figures import EVENTS, timeline
 from lib.lessons.home.summary import timeline_summary
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 st.title(t("home.title"))
 st.markdown(t("home.intro"))
@@ -33,6 +36,8 @@ for lesson in LESSONS[1:]:
         st.caption(t(lesson.summary_key))
 
 # TensorFlow is imported here, not at the top: on a fresh server the text above is on screen meanwhile.
+# Whole, one thread at a time: another session may be importing it too (lib.core.imports).
+load("tensorflow")
 from lib.core.device import DEVICE, time_matmul  # noqa: E402
 
 st.header(t("home.gpu") if DEVICE.kind == "GPU" else t("home.cpu"))  # say what this server has

@@ -1,4 +1,8 @@
 
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 import pandas as pd
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
@@ -11,8 +15,6 @@ from lib.lessons.layers import figures as figs
 from lib.lessons.layers import functional as fn
 from lib.lessons.layers import summary as chart_text
 from lib.lessons.layers.controls import CONTROLS as C
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 shape_text = lab.shape_text
 

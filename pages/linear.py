@@ -1,3 +1,7 @@
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 from dataclasses import replace
 
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
@@ -8,8 +12,6 @@ from lib.core.i18n import current_language, t
 from lib.lessons.linear import code, lab, summary
 from lib.lessons.linear import figures as figs
 from lib.lessons.linear.controls import CONTROLS as C
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 
 num = summary.num  # four decimals; 1.49e+14 once huge or tiny, never cut; inf and nan as Python writes them

@@ -1,3 +1,7 @@
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 from functools import partial
 
 import numpy as np
@@ -12,8 +16,6 @@ from lib.core.specs import OPTIMIZERS
 from lib.lessons.optimizers import code, lab, race, summary
 from lib.lessons.optimizers import figures as figs
 from lib.lessons.optimizers.controls import CONTROLS as C
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 fmt = partial(numbers.fmt, sci=True, undefined="nan")  # as Python prints a number that is not one
 

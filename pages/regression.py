@@ -1,4 +1,8 @@
 
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
 
@@ -11,8 +15,6 @@ from lib.lessons.regression import evaluation as ev
 from lib.lessons.regression import figures as figs
 from lib.lessons.regression.controls import CONTROLS as C
 from lib.lessons.regression.training import fmt_loss
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 
 def bold(key: str, **values: object) -> None:

@@ -1,3 +1,7 @@
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 import json
 import secrets
 
@@ -13,8 +17,6 @@ from lib.core.numbers import fmt
 from lib.lessons.saving import code, files, lab, models, summary
 from lib.lessons.saving import figures as figs
 from lib.lessons.saving.controls import CONTROLS as C
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 SESSION_TAG, UPLOAD_MEMO = "_sv_session", "_sv_upload_result"  # per-session state, never in the URL
 

@@ -1,3 +1,7 @@
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 import numpy as np
 import plotly.io  # noqa: F401  (imported early so the first chart draws fast)
 import streamlit as st
@@ -10,8 +14,6 @@ from lib.lessons.tensors import lab
 from lib.lessons.tensors.controls import CONTROLS as C
 from lib.lessons.tensors.figures import sample_histogram
 from lib.lessons.tensors.summary import sample_summary
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 
 def bold(key: str, **values: object) -> None:

@@ -1,3 +1,7 @@
+from lib.core.streamlit_internals import require_entry_point
+
+require_entry_point()  # before any heavy import: a deep link on a fresh server restarts through the entry point
+
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -10,8 +14,6 @@ from lib.core.i18n import current_language, t
 from lib.lessons.training import code, lab, summary
 from lib.lessons.training import figures as figs
 from lib.lessons.training.controls import CONTROLS as C
-
-ui.require_entry_point()  # a deep link on a fresh server: restart through the entry point
 
 fmt_grad = lab.fmt_grad
 

@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
-from lib.core import i18n, live, streamlit_internals
+from lib.core import i18n, imports, live, streamlit_internals
 from lib.core.i18n import t
 from lib.core.live import CACHE_ENTRIES, prefetch, run_in_thread, stored_job, train  # noqa: F401  (pages use ui.train)
 from lib.core.sections import section  # noqa: F401  (pages use @ui.section)
@@ -223,6 +223,7 @@ def code_panel(code: str, filename: str, key: str) -> None:
 
 def device_box(where: Any = None) -> None:
     """Where training happens, and with which versions (imports TensorFlow: called after the lesson)."""
+    imports.load("tensorflow", "keras")  # whole, one thread at a time (lib.core.imports)
     import keras
     import tensorflow as tf
 

@@ -130,6 +130,8 @@ def link_params(table: Table, predicted: bool = False) -> list[tuple[str, str | 
     for c in table:
         if not predicted:
             value, default = run["values"].get(c.key, (_UNSET, None))
+            if value is _UNSET and c.key in seeds:  # a link value whose control this run did not reach (it
+                value, default = seeds[c.key][0], c.default  # failed before it): kept for the run that draws it
         elif c.key in shapes and c.key in state:
             value, default = state[c.key], shapes[c.key][1]
         else:

@@ -16,7 +16,8 @@ Prints, with the issue's targets in brackets:
    ``ui.train``; ``ui.train`` only adds the result cache), cold then warm [warm <= 1 s].
 
 "Idle": ``stApp``'s ``data-test-script-state`` is ``notRunning`` (after a ``running`` was seen,
-or none came within ``RUN_WAIT`` s: a fast cached rerun), no skeleton or spinner is visible, and
+or none came within ``RUN_WAIT`` s: a fast cached rerun), no placeholder (grey skeleton box) or spinner is
+visible (``tests/e2e/ready.py``, shared with the browser tests), and
 the document has not changed for ``QUIET`` s. A MutationObserver installed before the page's own
 scripts records every script-state change and the last DOM change, so a run that starts and ends
 between two polls is not missed; the time reported is that of the last change, not the end of the
@@ -44,12 +45,11 @@ WORK = Path("/tmp/bench_pages")
 sys.path.insert(0, str(ROOT))
 
 from lib.core.lessons import LESSONS  # noqa: E402
+from tests.e2e.ready import PLACEHOLDERS as BUSY  # noqa: E402  (what "drawn" means: shared with the browser tests)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # tests/e2e/test_browser.py
-BUSY = '[data-testid="stSkeleton"], [data-testid="stSpinner"]'
 QUIET, RUN_WAIT = 1.0, 1.5  # s without DOM changes; s to wait for a rerun to start after a key press
 HEALTH_TIMEOUT, VISIT_TIMEOUT, MOVE_TIMEOUT = 90, 120, 90  # s
 
@@ -94,7 +94,9 @@ IDLE = """([t0, quiet, runWait, busy]) => {
   if (!since.some(([, s]) => s === 'running') && now - t0 < runWait) return false;
   if ([...document.querySelectorAll(busy)].some(e => e.getClientRects().length > 0)) return false;
   if (now - w.last < quiet) return false;
-  return {ms: Math.max(w.last, ...since.map(([t]) => t)) - t0, ran: since.some(([, s]) => s === 'running')};
+  const done = since.filter(([, s]) => s === 'notRunning').map(([t]) => t);
+  return {ms: Math.max(w.last, ...since.map(([t]) => t)) - t0, ran: since.some(([, s]) => s === 'running'),
+          done: done.length ? Math.max(...done) - t0 : null};
 }"""
 
 
@@ -105,18 +107,24 @@ def wait_idle(page, t0_ms: float, run_wait: float, timeout: float) -> dict:
     return handle.json_value()
 
 
+SCRIPT_DONE: dict[str, float | None] = {}  # url -> seconds from goto to the script's end, on its last visit
+
+
 def visit(page, url: str, timeout: float = VISIT_TIMEOUT) -> float:
-    """Seconds from page.goto to idle (the load runs the script once, so a run is required)."""
+    """Seconds from page.goto to idle: drawn, no placeholder left (the load runs the script once, so a
+    run is required). When the script itself ended is kept in ``SCRIPT_DONE``: the gap is grey boxes."""
     t0 = time.time() * 1000
     page.goto(url, wait_until="commit", timeout=timeout * 1000)
-    return wait_idle(page, t0, timeout, timeout)["ms"] / 1000
+    idle = wait_idle(page, t0, timeout, timeout)
+    SCRIPT_DONE[url] = idle["done"] / 1000 if idle.get("done") is not None else None
+    return idle["ms"] / 1000
 
 
 def move(page, key: str, arrow: str = "ArrowRight") -> tuple[float, str, bool]:
     """Focus the slider `key`, press `arrow`: (seconds to idle, new value, whether a rerun ran)."""
     handle = page.locator(f'.st-key-{key} input[type="range"]').first
     handle.focus(timeout=10_000)
-    page.wait_for_timeout(150)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # focus drawn
     t0 = page.evaluate("Date.now()")
     page.keyboard.press(arrow)
     idle = wait_idle(page, t0, RUN_WAIT, MOVE_TIMEOUT)
@@ -268,9 +276,13 @@ def bench_browser(port: int, slugs: list[str], repeat: int, procs: list[subproce
             try:
                 if row[0] is None:
                     row[0] = visit(page, path(slug))
+                done = SCRIPT_DONE.get(path(slug))
                 row[1] = visit(page, path(slug))
                 if page.locator('[data-testid="stException"]').count():
                     note += " EXCEPTION-BOX"
+                again = SCRIPT_DONE.get(path(slug))
+                print(f"   {slug:11s} script ended / drawn (no placeholder left): first "
+                      f"{fmt(done)}/{fmt(row[0])}, second {fmt(again)}/{fmt(row[1])}", flush=True)
             except PlaywrightError as e:
                 note += f" timeout ({str(e).splitlines()[0][:60]})"
             row = [v if v is not None else ("timeout" if "timeout" in note else None) for v in row]

@@ -34,10 +34,10 @@ def test_the_home_page_imports_tensorflow_after_its_text():
         assert source.index(drawn_first) < device_import, drawn_first
 
 
-def test_the_entry_point_imports_numpy_and_pandas_before_any_page():
-    # Plotly looks numpy and pandas up in sys.modules without importing them; two sessions of a fresh server
-    # run in parallel threads, so they must be whole before either page draws a chart (a browser test caught
-    # a half-initialised numpy once the pages stopped importing TensorFlow on their first line).
-    source = (ROOT / "streamlit_app.py").read_text()
-    first_lib = source.index("from lib.")
-    assert source.index("import numpy") < first_lib and source.index("import pandas") < first_lib
+def test_the_first_page_loads_no_tensorflow_before_its_text():
+    # The entry point loads each page's third-party packages under one lock before the page runs
+    # (lib.core.imports): the home page's set must stay free of TensorFlow, or its text would wait for it.
+    from lib.core import imports
+
+    assert not {m.split(".")[0] for m in imports.third_party(str(ROOT / "pages/home.py"))} & {"tensorflow", "keras",
+                                                                                          "sklearn"}

@@ -69,6 +69,29 @@ def test_the_address_holds_exactly_lang_and_the_moved_controls():
     assert list(at.query_params.items()) == [("lang", "en"), ("lr", "0.2")]
 
 
+def test_a_run_that_fails_before_a_control_keeps_the_links_value(monkeypatch):
+    """A page that fails before it draws a linked control (on a fresh server the home page's device section once
+    met a half-imported TensorFlow) must not drop that control's value from the address; the next run uses it."""
+    from lib.core import device
+
+    real = device.DEVICE
+
+    class HalfImported:
+        def __getattr__(self, name):
+            if name == "kind":
+                raise AttributeError("partially initialized module")
+            return getattr(real, name)
+
+    monkeypatch.setattr(device, "DEVICE", HalfImported())
+    at = open_page("home", "en", n="640")
+    assert any("AttributeError" in e.value for e in at.error)  # the calm message, not Streamlit's box
+    assert list(at.query_params.items()) == [("lang", "en"), ("n", "640")]
+    monkeypatch.undo()
+    at.run()
+    assert at.slider(key="n").value == 640
+    assert list(at.query_params.items()) == [("lang", "en"), ("n", "640")]
+
+
 def test_a_stale_address_in_a_rerun_request_does_not_survive():
     """The browser sends whatever address it shows with each rerun request, possibly one from
     before the last run; the app never reads it back, and the run writes its own."""

@@ -10,6 +10,7 @@ Korean also 420 px wide, as on a phone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -17,12 +18,14 @@ from pathlib import Path
 import pytest
 
 from lib.core.lessons import LESSONS
+from tests.e2e import ready
+from tests.e2e.ready import wait_ready
 from tests.e2e.serve import ROOT, shared_store, streamlit_server
 
 pytestmark = pytest.mark.e2e
 SHOTS = ROOT / "tests" / "e2e" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+READY = ready.READY
 SHARE_CHECKED = {"home", "linear", "optimizers", "evaluation"}  # pages whose share link is reopened
 # axe-core, installed by the README's test command (npm install ... --prefix ~/.cache/dl-course/npm axe-core@4.14.1).
 AXE_JS = Path(os.environ.get("AXE_CORE_JS") or Path.home() / ".cache/dl-course/npm/node_modules/axe-core/axe.min.js")
@@ -54,13 +57,17 @@ def browser():
 
 
 def _settle(page, timeout: float = 90_000) -> None:
-    """Wait until the script has run, the page stopped changing and the course's CSS is in effect."""
-    page.wait_for_selector(READY, timeout=timeout)
-    page.wait_for_timeout(400)  # a rerun triggered by the last event may start late
-    page.wait_for_selector(READY, timeout=timeout)
+    """Wait until the script has run, every placeholder is drawn and the course's CSS is in effect."""
+    wait_ready(page, timeout / 1000)
     # lib/core/assets/course.css comes in an st.html, which Streamlit may draw after the rest of the page.
     page.wait_for_function("() => getComputedStyle(document.documentElement).getPropertyValue('--course-css')"
                            ".trim() === 'loaded'", timeout=timeout)
+    wait_ready(page, timeout / 1000)
+
+
+def _painted(page) -> None:
+    """Wait until the browser has painted twice: the layout a resize asked for is on screen."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 # Screenshots are for a person to look at: a continuous-integration run (CI=true) has nobody to look, and the
@@ -78,7 +85,8 @@ def _shoot(page, name: str) -> None:
     )
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": min(int(height) + 100, 12000)})
-    page.wait_for_timeout(700)  # charts and tables below the old fold render lazily
+    _painted(page)
+    wait_ready(page)  # charts and tables below the old fold load their code when first shown
     page.screenshot(path=str(SHOTS / f"{name}.png"))
     page.set_viewport_size(size)
 
@@ -154,7 +162,14 @@ def test_lesson_in_browser(server, browser, lesson, lang):
         if lang != "en":
             # As on a phone: nothing wider than the screen, Plotly's toolbar hidden until a pointer is over a chart.
             page.set_viewport_size(PHONE)
-            page.wait_for_timeout(500)  # charts follow the new width
+            _painted(page)
+            wait_ready(page)
+            # Charts follow the new width a moment later: wait for the page to fit (the assert says if it never does).
+            from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+            with contextlib.suppress(PlaywrightTimeout):
+                page.wait_for_function(f"() => document.querySelector('[data-testid=stMain]').scrollWidth <= "
+                                       f"{PHONE['width']}", polling=100, timeout=15_000)
             wide = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollWidth")
             assert wide <= PHONE["width"], f"{lesson.slug}: the page is {wide} px wide on a {PHONE['width']} px screen"
             shown = page.evaluate("() => [...document.querySelectorAll('.modebar-container')]"

@@ -18,6 +18,7 @@ import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from tests.e2e.ready import wait_ready
 from tests.e2e.serve import shared_store, streamlit_server
 from tests.e2e.test_browser import READY, _main_text, browser  # noqa: F401  (browser: a pytest fixture)
 
@@ -72,6 +73,9 @@ class Runs:
         elif kind == "script_finished" and msg.script_finished != EARLY:
             self.events.append(("end", time.monotonic()))
 
+    def asked(self) -> int:
+        return sum(kind == "ask" for kind, _ in self.events)
+
     def idle(self, quiet: float = 0.3) -> bool:
         kinds = [kind for kind, _ in self.events]
         if "ask" not in kinds:
@@ -80,12 +84,14 @@ class Runs:
         return "start" in after and after[-1] == "end" and time.monotonic() - self.events[-1][1] > quiet
 
 
-def _idle(page, runs: Runs, timeout: float = 60) -> None:
+def _idle(page, runs: Runs, timeout: float = 60, asked: int = 0) -> None:
+    """Wait until the app is idle; ``asked``: only after the browser has sent more rerun requests than that
+    (a key press's request leaves the browser a moment later: until then the last run's end looks idle)."""
     deadline = time.monotonic() + timeout
-    while not runs.idle():
+    while not runs.idle() or runs.asked() <= asked:
         assert time.monotonic() < deadline, f"no idle app in {timeout} s: {runs.events[-6:]}"
-        page.wait_for_timeout(50)
-    page.wait_for_selector(READY, timeout=60_000)
+        page.wait_for_timeout(50)  # a poll: Playwright hands over the websocket's frames while it waits
+    wait_ready(page, 60)  # and nothing on the page is still a placeholder
 
 
 def _metrics(page) -> dict[str, str]:
@@ -132,10 +138,11 @@ def test_fast_presses_leave_one_truth(server, browser, slug):  # noqa: F811
         assert parse_qsl(urlsplit(page.url).query) == [("lang", "en")]  # unknown keys leave the address
 
         _slider(page, key).focus()
+        asked = runs.asked()
         for _ in range(PRESSES):
             page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(GAP_MS)
-        _idle(page, runs)
+            page.wait_for_timeout(GAP_MS)  # the input's rhythm (a press every 50 ms), not a wait for the app
+        _idle(page, runs, asked=asked)
         assert page.locator('[data-testid="stException"]').count() == 0
 
         # The slider took every press, and the page computed with what it shows.
@@ -284,9 +291,9 @@ def test_a_code_panel_opens_alone_and_follows_its_section(server, browser):  # n
         deltas.runs.clear()
         _slider(page, "ev_thr").focus()
         for _ in range(3):
+            asked = runs.asked()
             page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(300)
-        _idle(page, runs)
+            _idle(page, runs, asked=asked)
         section = {run["asked"] for run in deltas.runs}
         assert len(section) == 1 and opened["asked"] not in section and "" not in section  # the section's runs
         assert "THRESHOLD = 0.53\n" in code.inner_text()  # the open panel follows the slider
@@ -314,9 +321,9 @@ def test_back_returns_to_the_previous_lesson_as_it_was_left(server, browser):  #
         start = page.evaluate("history.length")
         _slider(page, "x").focus()
         for _ in range(3):
+            asked = runs.asked()
             page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(300)
-        _idle(page, runs)
+            _idle(page, runs, asked=asked)
         left = page.url
         assert parse_qsl(urlsplit(left).query) == [("lang", "en"), ("x", "3.3")]
         shown = _metrics(page)
