@@ -11,7 +11,6 @@ distributions' metadata; markers for other platforms or Pythons are skipped.
 
 from __future__ import annotations
 
-import re
 import sys
 from importlib import metadata
 from pathlib import Path

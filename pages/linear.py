@@ -13,7 +13,6 @@ from lib.lessons.linear import code, lab, summary
 from lib.lessons.linear import figures as figs
 from lib.lessons.linear.controls import CONTROLS as C
 
-
 num = summary.num  # four decimals; 1.49e+14 once huge or tiny, never cut; inf and nan as Python writes them
 
 

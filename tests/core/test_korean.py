@@ -49,7 +49,7 @@ STREAMLIT_OWN = ("Upload", "8MB per file", "Drag and drop a file here")
 VALUE_KINDS = {"metric_value", "option", "cell"}  # shown as they are: only an English phrase fails
 
 # A number, a space, then a particle or a counter that belongs to it ("18 번째", "0.6690 로", "13 개").
-_SPACED = re.compile(r"\d(?:[\d.,]*\d)?[*`]*\s+(?:(?:으로|로|은|는|이|가|을|를|의|에서|에|와|과|보다|까지|부터)(?![가-힣])|번째|개)")
+_SPACED = re.compile(r"\d(?:[\d.,]*\d)?[*`]*\s+(?:(?:으로|로|은|는|이|가|을|를|의|에서|에|와|과|보다|까지|부터)(?![가-힣])|번째|개)")  # noqa: E501
 # A number followed by 로 or 으로 (also 로는, 으로도, 로부터, 로써, 로서): the one its last sound takes.
 _RO = re.compile(r"(\d[\d.,]*(?:e[+-]?\d+)?%?)[*`]*(으로|로)(?=(?:써|서|는|도|부터)?(?![가-힣]))")
 
@@ -142,11 +142,11 @@ def test_particle_detector(text, found):
 @pytest.mark.parametrize("number, ro, ul, i", [
     ("0.6690", "으로", "을", "이"), ("0.6691", "로", "을", "이"), ("13", "으로", "을", "이"), ("7", "로", "을", "이"),
     ("2", "로", "를", "가"), ("20", "으로", "을", "이"), ("100", "으로", "을", "이"), ("1,000", "으로", "을", "이"),
-    ("10000", "으로", "을", "이"), ("1e-05", "로", "를", "가"), ("1.49e+14", "로", "를", "가"), ("12.5%", "로", "를", "가"),
-    ("손실", "로", "을", "이"), ("모델", "로", "을", "이"), ("Adam", "으로", "을", "이"), ("TensorBoard", "로", "를", "가"),
+    ("10000", "으로", "을", "이"), ("1e-05", "로", "를", "가"), ("1.49e+14", "로", "를", "가"), ("12.5%", "로", "를", "가"),  # noqa: E501
+    ("손실", "로", "을", "이"), ("모델", "로", "을", "이"), ("Adam", "으로", "을", "이"), ("TensorBoard", "로", "를", "가"),  # noqa: E501
 ])
 def test_particle_follows_the_numbers_last_sound(number, ro, ul, i):
-    assert (particle(number, "으로"), particle(number, "로"), particle(number, "를"), particle(number, "이")) == (ro, ro, ul, i)
+    assert (particle(number, "으로"), particle(number, "로"), particle(number, "를"), particle(number, "이")) == (ro, ro, ul, i)  # noqa: E501
     assert with_particle(number, "으로") == number + ro
 
 

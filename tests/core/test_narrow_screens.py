@@ -31,6 +31,6 @@ def test_regression_scatter_titles_take_two_lines():
 def test_activation_titles_put_their_explanation_on_a_second_line():
     z = np.linspace(-6, 6, 5)
     curves = {"sigmoid": (z, z), "relu": (z, z)}
-    labels = {"value": "활성화 함수", "slope": "기울기 (GradientTape로 구한 도함수)", "sigmoid": "시그모이드", "relu": "ReLU"}
+    labels = {"value": "활성화 함수", "slope": "기울기 (GradientTape로 구한 도함수)", "sigmoid": "시그모이드", "relu": "ReLU"}  # noqa: E501
     titles = [a.text for a in design_figures.activation_figure(z, curves, labels).layout.annotations]
     assert titles == ["활성화 함수", "기울기<br>(GradientTape로 구한 도함수)"]

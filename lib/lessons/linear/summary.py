@@ -17,7 +17,6 @@ from lib.core.numbers import fmt, orders_of_magnitude
 from lib.core.summaries import sentence
 from lib.lessons.linear.lab import LinearRun
 
-
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")  # 10¹⁹, as a power of ten is written
 
 

@@ -159,7 +159,7 @@ def test_chart_summaries_state_the_numbers_drawn_and_follow_the_controls(page, l
     gap = ends[1 - low] - ends[low]
     assert translate(lang, key + "compare", winner=names[low], other=names[1 - low], steps=40,
                      low=f"{ends[low]:.4f}", high=f"{ends[1 - low]:.4f}",
-                     diff=f"{gap:.4f}" if gap >= 1e-4 else f"{gap:.3g}") in lowered(said)  # a gap below 0.0001: not "0.0000"
+                     diff=f"{gap:.4f}" if gap >= 1e-4 else f"{gap:.3g}") in lowered(said)  # below 1e-4: no "0.0000"
 
     at.slider(key="step").set_value(0).run()  # the scrubber: the summary follows the step
     said_now = [c.value for c in at.caption]
@@ -188,7 +188,8 @@ def test_a_large_learning_rate_shows_readable_numbers_and_says_how_fast_the_loss
     warning = "\n".join(w.value for w in at.warning)
     assert f"{last:.3g}" in warning and "5.5895" in warning  # the loss it ended on, readable
     prose = [m.value for m in at.markdown] + [c.value for c in at.caption] + [m.value for m in at.metric]
-    assert not re.search(r"\d{7,}\.\d{4}", "\n".join([warning, *prose]))  # (the printed output is code: as Python prints)
+    # (the printed output is code: as Python prints it)
+    assert not re.search(r"\d{7,}\.\d{4}", "\n".join([warning, *prose]))
     n = int(np.round(np.log10(last / first)))  # about 19 powers of ten in 40 steps
     assert words.format(n=n) in warning
     assert "a little higher" not in warning and "조금 더 높은" not in warning
