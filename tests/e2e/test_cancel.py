@@ -92,22 +92,22 @@ def test_cancel_stops_a_run_that_cannot_finish_within_the_wait(server, browser):
         workers = _training_workers(server)
         assert workers, "no worker process is training"
 
-        page.get_by_role("button", name="Cancel").click()
-        page.get_by_text("You cancelled this training run").wait_for(timeout=STOPPED_WITHIN_MS)
+        page.get_by_role("button", name="Cancel").first.click()
+        page.get_by_text("You cancelled this training run").first.wait_for(timeout=STOPPED_WITHIN_MS)
 
         gone = [pid for pid in workers if not Path(f"/proc/{pid}").exists()]
         assert gone, f"every worker that was training is still there: {workers}"
         assert page.get_by_text(PROGRESS).count() == 0  # the run's progress left with it
         page.wait_for_selector(READY, timeout=60_000)  # the page finishes long before the run could have
         assert page.get_by_text(PROGRESS).count() == 0 and page.locator('[data-testid="stProgress"]').count() == 0
-        assert page.get_by_role("button", name="Train again").is_visible()
+        assert page.get_by_role("button", name="Train again").first.is_visible()
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.get_by_role("heading", name="4. Learning rate: too small, about right, too large").count() == 1
 
         # Nothing half-done was kept: "Train again" trains anew (progress from the start), and Cancel stops it again.
-        page.get_by_role("button", name="Train again").click()
+        page.get_by_role("button", name="Train again").first.click()
         page.get_by_text(PROGRESS).first.wait_for(timeout=120_000)  # a cached result would show without progress
-        page.get_by_role("button", name="Cancel").click()
-        page.get_by_text("You cancelled this training run").wait_for(timeout=STOPPED_WITHIN_MS)
+        page.get_by_role("button", name="Cancel").first.click()
+        page.get_by_text("You cancelled this training run").first.wait_for(timeout=STOPPED_WITHIN_MS)
     finally:
         context.close()
